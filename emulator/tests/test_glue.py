@@ -1,0 +1,324 @@
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from conftest import ACCOUNT, wait_for
+
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/GlueCrawlerRole"
+
+
+def ndjson_gz(records: list[dict]) -> bytes:
+    return gzip.compress(b"\n".join(json.dumps(r).encode() for r in records) + b"\n")
+
+
+def code(exc: pytest.ExceptionInfo) -> str:
+    return exc.value.response["Error"]["Code"]
+
+
+# --------------------------------------------------------------------------
+# Crawlers
+
+
+def make_crawler(glue, **overrides) -> None:
+    args = {
+        "Name": "events",
+        "Role": ROLE_ARN,
+        "DatabaseName": "raw",
+        "Targets": {"S3Targets": [{"Path": "s3://lake/raw/events/"}]},
+    }
+    args.update(overrides)
+    glue.create_crawler(**args)
+
+
+def test_get_crawler_echoes_aws_defaults_and_role_name(glue):
+    make_crawler(glue)
+    crawler = glue.get_crawler(Name="events")["Crawler"]
+    assert crawler["Role"] == "service-role/GlueCrawlerRole"
+    assert crawler["SchemaChangePolicy"] == {"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DEPRECATE_IN_DATABASE"}
+    assert crawler["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_EVERYTHING"}
+    assert crawler["LineageConfiguration"] == {"CrawlerLineageSettings": "DISABLE"}
+    assert crawler["LakeFormationConfiguration"] == {"UseLakeFormationCredentials": False, "AccountId": ""}
+    assert crawler["Targets"]["S3Targets"] == [{"Path": "s3://lake/raw/events/", "Exclusions": []}]
+    assert crawler["Targets"]["JdbcTargets"] == []
+    assert crawler["State"] == "READY"
+    assert crawler["Version"] == 1
+    assert "LastCrawl" not in crawler and "Schedule" not in crawler
+
+
+def test_role_given_as_name_stays_a_name(glue):
+    make_crawler(glue, Role="PlainRole")
+    assert glue.get_crawler(Name="events")["Crawler"]["Role"] == "PlainRole"
+
+
+def test_batch_get_crawlers_and_get_crawlers(glue):
+    make_crawler(glue)
+    make_crawler(glue, Name="second", Schedule="cron(0 1 * * ? *)")
+    batch = glue.batch_get_crawlers(CrawlerNames=["events", "second", "missing"])
+    assert [c["Name"] for c in batch["Crawlers"]] == ["events", "second"]
+    assert batch["CrawlersNotFound"] == ["missing"]
+    assert all(c["Role"] == "service-role/GlueCrawlerRole" for c in batch["Crawlers"])
+    assert batch["Crawlers"][1]["Schedule"] == {"ScheduleExpression": "cron(0 1 * * ? *)", "State": "SCHEDULED"}
+    first = glue.get_crawlers(MaxResults=1)
+    assert len(first["Crawlers"]) == 1 and "NextToken" in first
+    second = glue.get_crawlers(MaxResults=1, NextToken=first["NextToken"])
+    assert [c["Name"] for c in second["Crawlers"]] == ["second"] and "NextToken" not in second
+    assert second["Crawlers"][0]["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_EVERYTHING"}
+
+
+def test_update_crawler_patches_and_clears(glue):
+    make_crawler(glue, Schedule="cron(0 1 * * ? *)", TablePrefix="p_", Configuration='{"Version":1.0}')
+    glue.update_crawler(
+        Name="events",
+        Description="nightly",
+        Schedule="",
+        TablePrefix="",
+        SchemaChangePolicy={"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"},
+        LakeFormationConfiguration={"UseLakeFormationCredentials": True, "AccountId": ACCOUNT},
+    )
+    crawler = glue.get_crawler(Name="events")["Crawler"]
+    assert crawler["Description"] == "nightly"
+    assert "Schedule" not in crawler and "TablePrefix" not in crawler
+    assert crawler["Configuration"] == '{"Version":1.0}'  # absent from the update: kept
+    assert crawler["SchemaChangePolicy"] == {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"}
+    assert crawler["LakeFormationConfiguration"] == {"UseLakeFormationCredentials": True, "AccountId": ACCOUNT}
+    assert crawler["Version"] == 2
+    assert crawler["LastUpdated"] >= crawler["CreationTime"]
+
+
+def test_update_crawler_errors(glue):
+    with pytest.raises(ClientError) as exc:
+        glue.update_crawler(Name="nope", Description="x")
+    assert code(exc) == "EntityNotFoundException"
+    make_crawler(glue)
+    with pytest.raises(ClientError) as exc:
+        glue.update_crawler(Name="events", RecrawlPolicy={"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"})
+    assert code(exc) == "InvalidInputException"
+    assert '"Crawl new folders only"' in exc.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as exc:
+        make_crawler(glue)
+    assert code(exc) == "AlreadyExistsException"
+
+
+def seed_events(s3) -> None:
+    s3.create_bucket(Bucket="lake")
+    s3.put_object(
+        Bucket="lake",
+        Key="raw/events/dt=2024-01-01/part-0000.json.gz",
+        Body=ndjson_gz([{"id": 1, "name": "a", "amount": 1.5, "tags": ["x"]}, {"id": 2, "name": "b", "amount": 2, "extra": {"k": True}}]),
+    )
+    s3.put_object(Bucket="lake", Key="raw/events/dt=2024-01-02/part-0000.json.gz", Body=ndjson_gz([{"id": 3, "name": "c", "amount": 3.0}]))
+    s3.put_object(Bucket="lake", Key="raw/events/dt=2024-01-02/_SUCCESS", Body=b"")
+
+
+def test_crawl_creates_partitioned_table_from_gzipped_ndjson(glue, s3):
+    seed_events(s3)
+    glue.create_database(DatabaseInput={"Name": "raw"})
+    make_crawler(glue)
+    glue.start_crawler(Name="events")
+    assert glue.get_crawler(Name="events")["Crawler"]["State"] == "RUNNING"
+    with pytest.raises(ClientError) as exc:
+        glue.start_crawler(Name="events")
+    assert code(exc) == "CrawlerRunningException"
+    crawler = wait_for(lambda: glue.get_crawler(Name="events")["Crawler"], lambda c: c["State"] == "READY")
+    assert crawler["LastCrawl"]["Status"] == "SUCCEEDED"
+
+    table = glue.get_table(DatabaseName="raw", Name="events")["Table"]
+    assert table["TableType"] == "EXTERNAL_TABLE"
+    assert table["PartitionKeys"] == [{"Name": "dt", "Type": "string"}]
+    columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    assert columns == {"id": "int", "name": "string", "amount": "double", "tags": "array<string>", "extra": "struct<k:boolean>"}
+    assert table["StorageDescriptor"]["Location"] == "s3://lake/raw/events/"
+    assert table["StorageDescriptor"]["SerdeInfo"]["SerializationLibrary"] == "org.openx.data.jsonserde.JsonSerDe"
+    assert table["Parameters"]["classification"] == "json"
+    assert table["Parameters"]["compressionType"] == "gzip"
+    assert table["Parameters"]["UPDATED_BY_CRAWLER"] == "events"
+    assert table["IsRegisteredWithLakeFormation"] is False
+
+    partitions = glue.get_partitions(DatabaseName="raw", TableName="events")["Partitions"]
+    assert sorted(p["Values"] for p in partitions) == [["2024-01-01"], ["2024-01-02"]]
+    locations = sorted(p["StorageDescriptor"]["Location"] for p in partitions)
+    assert locations == ["s3://lake/raw/events/dt=2024-01-01/", "s3://lake/raw/events/dt=2024-01-02/"]
+
+    metrics = glue.get_crawler_metrics(CrawlerNameList=["events"])["CrawlerMetricsList"]
+    assert metrics[0]["CrawlerName"] == "events"
+    assert metrics[0]["TablesCreated"] == 1 and metrics[0]["StillEstimating"] is False
+    assert metrics[0]["LastRuntimeSeconds"] > 0
+
+
+def test_recrawl_adds_new_partitions(glue, s3):
+    seed_events(s3)
+    glue.create_database(DatabaseInput={"Name": "raw"})
+    make_crawler(glue, TablePrefix="t_")
+    glue.start_crawler(Name="events")
+    wait_for(lambda: glue.get_crawler(Name="events")["Crawler"], lambda c: c["State"] == "READY" and "LastCrawl" in c)
+    s3.put_object(Bucket="lake", Key="raw/events/dt=2024-01-03/part-0000.json.gz", Body=ndjson_gz([{"id": 4, "name": "d", "amount": 1.0}]))
+    glue.start_crawler(Name="events")
+    wait_for(lambda: glue.get_crawler(Name="events")["Crawler"], lambda c: c["State"] == "READY")
+    partitions = glue.get_partitions(DatabaseName="raw", TableName="t_events")["Partitions"]
+    assert len(partitions) == 3
+    metrics = glue.get_crawler_metrics()["CrawlerMetricsList"][0]
+    assert metrics["TablesUpdated"] == 1 and metrics["TablesCreated"] == 0
+
+
+def test_crawl_into_missing_database_fails(glue, s3):
+    seed_events(s3)
+    make_crawler(glue)
+    glue.start_crawler(Name="events")
+    crawler = wait_for(lambda: glue.get_crawler(Name="events")["Crawler"], lambda c: c["State"] == "READY" and "LastCrawl" in c)
+    assert crawler["LastCrawl"]["Status"] == "FAILED"
+    assert "raw" in crawler["LastCrawl"]["ErrorMessage"]
+
+
+def test_stop_and_delete_crawler(glue):
+    make_crawler(glue)
+    with pytest.raises(ClientError) as exc:
+        glue.stop_crawler(Name="events")
+    assert code(exc) == "CrawlerNotRunningException"
+    glue.start_crawler(Name="events")
+    with pytest.raises(ClientError) as exc:
+        glue.delete_crawler(Name="events")
+    assert code(exc) == "CrawlerRunningException"
+    glue.stop_crawler(Name="events")
+    crawler = wait_for(lambda: glue.get_crawler(Name="events")["Crawler"], lambda c: c["State"] == "READY")
+    assert crawler["LastCrawl"]["Status"] == "CANCELLED"
+    glue.delete_crawler(Name="events")
+    with pytest.raises(ClientError) as exc:
+        glue.get_crawler(Name="events")
+    assert code(exc) == "EntityNotFoundException"
+
+
+# --------------------------------------------------------------------------
+# Databases and tables
+
+
+def table_input(name: str, columns: list[tuple[str, str]]) -> dict:
+    return {
+        "Name": name,
+        "TableType": "EXTERNAL_TABLE",
+        "PartitionKeys": [],
+        "StorageDescriptor": {"Columns": [{"Name": n, "Type": t} for n, t in columns], "Location": f"s3://lake/{name}/"},
+    }
+
+
+def test_database_update_delete_and_paging(glue):
+    for name in ("a", "b", "c"):
+        glue.create_database(DatabaseInput={"Name": name})
+    db = glue.get_database(Name="a")["Database"]
+    assert db["CreateTableDefaultPermissions"] == [
+        {"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}
+    ]
+    assert db["CatalogId"] == ACCOUNT and "CreateTime" in db
+    glue.update_database(Name="a", DatabaseInput={"Name": "a", "Description": "first"})
+    assert glue.get_database(Name="a")["Database"]["Description"] == "first"
+    page = glue.get_databases(MaxResults=2)
+    assert len(page["DatabaseList"]) == 2
+    rest = glue.get_databases(MaxResults=2, NextToken=page["NextToken"])
+    assert [d["Name"] for d in rest["DatabaseList"]] == ["c"]
+    glue.delete_database(Name="b")
+    with pytest.raises(ClientError) as exc:
+        glue.get_database(Name="b")
+    assert code(exc) == "EntityNotFoundException"
+
+
+def test_update_table_versions_skip_archive_and_version_check(glue):
+    glue.create_database(DatabaseInput={"Name": "db"})
+    glue.create_table(DatabaseName="db", TableInput=table_input("t", [("a", "string")]))
+    t = glue.get_table(DatabaseName="db", Name="t")["Table"]
+    assert t["VersionId"] == "1" and t["IsRegisteredWithLakeFormation"] is False
+    assert t["CreatedBy"].startswith("arn:aws:")
+
+    glue.update_table(DatabaseName="db", TableInput=table_input("t", [("a", "string"), ("b", "int")]))
+    assert len(glue.get_table_versions(DatabaseName="db", TableName="t")["TableVersions"]) == 2
+
+    glue.update_table(DatabaseName="db", TableInput=table_input("t", [("a", "string"), ("c", "int")]), SkipArchive=True)
+    t = glue.get_table(DatabaseName="db", Name="t")["Table"]
+    assert [c["Name"] for c in t["StorageDescriptor"]["Columns"]] == ["a", "c"]
+    versions = glue.get_table_versions(DatabaseName="db", TableName="t")["TableVersions"]
+    assert len(versions) == 2, "SkipArchive must not keep the replaced version"
+
+    with pytest.raises(ClientError) as exc:
+        glue.update_table(DatabaseName="db", TableInput=table_input("t", [("a", "string")]), VersionId="1")
+    assert code(exc) == "ConcurrentModificationException"
+    glue.update_table(DatabaseName="db", TableInput=table_input("t", [("a", "string")]), VersionId=t["VersionId"])
+
+    with pytest.raises(ClientError) as exc:
+        glue.update_table(DatabaseName="db", TableInput=table_input("missing", []))
+    assert code(exc) == "EntityNotFoundException"
+
+
+def test_get_tables_paged_and_delete_table(glue):
+    glue.create_database(DatabaseInput={"Name": "db"})
+    for i in range(5):
+        glue.create_table(DatabaseName="db", TableInput=table_input(f"t{i}", [("a", "string")]))
+    names, token = [], None
+    while True:
+        kwargs = {"DatabaseName": "db", "MaxResults": 2}
+        if token:
+            kwargs["NextToken"] = token
+        page = glue.get_tables(**kwargs)
+        assert len(page["TableList"]) <= 2
+        names += [t["Name"] for t in page["TableList"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert names == [f"t{i}" for i in range(5)]
+    slim = glue.get_tables(DatabaseName="db", AttributesToGet=["NAME", "TABLE_TYPE"])["TableList"]
+    assert slim[0] == {"Name": "t0", "TableType": "EXTERNAL_TABLE"}
+    glue.delete_table(DatabaseName="db", Name="t0")
+    with pytest.raises(ClientError) as exc:
+        glue.get_table(DatabaseName="db", Name="t0")
+    assert code(exc) == "EntityNotFoundException"
+    with pytest.raises(ClientError) as exc:
+        glue.get_tables(DatabaseName="nodb")
+    assert code(exc) == "EntityNotFoundException"
+
+
+# --------------------------------------------------------------------------
+# Jobs and tags
+
+
+def test_job_lifecycle(glue):
+    command = {"Name": "glueetl", "ScriptLocation": "s3://code/job.py", "PythonVersion": "3"}
+    glue.create_job(
+        Name="j", Role=ROLE_ARN, Command=command, GlueVersion="4.0", WorkerType="G.1X", NumberOfWorkers=2, Tags={"team": "data"}
+    )
+    with pytest.raises(ClientError) as exc:
+        glue.create_job(Name="j", Role=ROLE_ARN, Command=command)
+    assert code(exc) == "AlreadyExistsException"
+    job = glue.get_job(JobName="j")["Job"]
+    assert job["GlueVersion"] == "4.0" and job["NumberOfWorkers"] == 2
+    assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
+    assert job["MaxRetries"] == 0 and job["Timeout"] == 2880
+    created = job["CreatedOn"]
+
+    glue.update_job(JobName="j", JobUpdate={"Role": ROLE_ARN, "Command": command, "Description": "v2", "MaxRetries": 2})
+    job = glue.get_job(JobName="j")["Job"]
+    assert job["Description"] == "v2" and job["MaxRetries"] == 2
+    assert "GlueVersion" not in job, "UpdateJob overwrites the whole definition"
+    assert job["CreatedOn"] == created
+    with pytest.raises(ClientError) as exc:
+        glue.update_job(JobName="nope", JobUpdate={"Role": ROLE_ARN, "Command": command})
+    assert code(exc) == "EntityNotFoundException"
+
+    assert [j["Name"] for j in glue.get_jobs()["Jobs"]] == ["j"]
+    arn = f"arn:aws:glue:us-east-1:{ACCOUNT}:job/j"
+    assert glue.get_tags(ResourceArn=arn)["Tags"] == {"team": "data"}
+    glue.delete_job(JobName="j")
+    glue.delete_job(JobName="j")  # AWS: deleting a missing job succeeds
+    with pytest.raises(ClientError) as exc:
+        glue.get_job(JobName="j")
+    assert code(exc) == "EntityNotFoundException"
+
+
+def test_tags_on_crawler_and_database(glue):
+    glue.create_database(DatabaseInput={"Name": "db"}, Tags={"owner": "twh"})
+    make_crawler(glue, Tags={"a": "1"})
+    crawler_arn = f"arn:aws:glue:us-east-1:{ACCOUNT}:crawler/events"
+    db_arn = f"arn:aws:glue:us-east-1:{ACCOUNT}:database/db"
+    assert glue.get_tags(ResourceArn=db_arn)["Tags"] == {"owner": "twh"}
+    glue.tag_resource(ResourceArn=crawler_arn, TagsToAdd={"b": "2"})
+    glue.untag_resource(ResourceArn=crawler_arn, TagsToRemove=["a"])
+    assert glue.get_tags(ResourceArn=crawler_arn)["Tags"] == {"b": "2"}

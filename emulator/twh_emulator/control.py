@@ -1,0 +1,295 @@
+"""The harness's switches, under /_twh/: fault injection, the call log,
+reset, timings, canned Athena results and QuickSight data-set flags.
+
+Faults are answered exactly as each service's throttling/5xx errors look on
+the wire, so a client's retry classification is exercised, not bypassed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import athena, glue, quicksight
+from .common import DEFAULT_REGION, SCHEDULER, SETTINGS, STATE_LOCK, dumps, request_id
+
+READ_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Head", "Search", "Lookup")
+
+
+def is_mutating(operation: str | None) -> bool:
+    return bool(operation) and not operation.startswith(READ_PREFIXES)  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------
+# Call log
+
+
+class CallLog:
+    def __init__(self) -> None:
+        self._calls: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def record(self, service: str, operation: str | None, status: int, fault: str | None) -> None:
+        with self._lock:
+            self._calls.append(
+                {
+                    "service": service,
+                    "operation": operation or "Unknown",
+                    "mutating": is_mutating(operation),
+                    "status": status,
+                    "fault": fault,
+                    "time": round(time.time(), 3),
+                }
+            )
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._calls)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+
+CALLS = CallLog()
+
+
+# --------------------------------------------------------------------------
+# Faults
+
+
+@dataclass
+class FaultConfig:
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    latency_ms: tuple[int, int] = (0, 0)
+    services: set[str] = field(default_factory=set)  # empty: every service
+    operations: set[str] = field(default_factory=set)  # empty: every operation
+    max_faults: int | None = None  # stop injecting errors after this many
+    seed: int | None = None
+
+    @classmethod
+    def parse(cls, spec: dict[str, Any]) -> "FaultConfig":
+        latency = spec.get("latency_ms") or [0, 0]
+        if isinstance(latency, (int, float)):
+            latency = [latency, latency]
+        cfg = cls(
+            throttle_rate=float(spec.get("throttle_rate", 0.0)),
+            error_rate=float(spec.get("error_rate", 0.0)),
+            latency_ms=(int(latency[0]), int(latency[1])),
+            services={s.lower() for s in spec.get("services") or []},
+            operations=set(spec.get("operations") or []),
+            max_faults=spec.get("max_faults"),
+            seed=spec.get("seed"),
+        )
+        if not 0 <= cfg.throttle_rate + cfg.error_rate <= 1:
+            raise ValueError("throttle_rate + error_rate must be between 0 and 1")
+        if cfg.latency_ms[0] > cfg.latency_ms[1] or cfg.latency_ms[0] < 0:
+            raise ValueError("latency_ms must be [min, max] with 0 <= min <= max")
+        return cfg
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "throttle_rate": self.throttle_rate,
+            "error_rate": self.error_rate,
+            "latency_ms": list(self.latency_ms),
+            "services": sorted(self.services),
+            "operations": sorted(self.operations),
+            "max_faults": self.max_faults,
+            "seed": self.seed,
+        }
+
+
+@dataclass
+class Decision:
+    latency_s: float = 0.0
+    fault: str | None = None  # "throttle" | "error"
+    status: int = 0
+
+
+class Faults:
+    def __init__(self) -> None:
+        self.config = FaultConfig()
+        self._rng = random.Random()
+        self._injected = 0
+        self._lock = threading.Lock()
+
+    def configure(self, cfg: FaultConfig) -> None:
+        with self._lock:
+            self.config = cfg
+            # A seed makes the sequence of decisions reproducible for a
+            # given sequence of requests.
+            self._rng = random.Random(cfg.seed)
+            self._injected = 0
+
+    def decide(self, service: str, operation: str | None) -> Decision:
+        with self._lock:
+            cfg = self.config
+            if cfg.services and service not in cfg.services:
+                return Decision()
+            if cfg.operations and operation not in cfg.operations:
+                return Decision()
+            d = Decision()
+            low, high = cfg.latency_ms
+            if high:
+                d.latency_s = self._rng.uniform(low, high) / 1000.0
+            roll = self._rng.random()
+            if cfg.max_faults is not None and self._injected >= cfg.max_faults:
+                return d
+            if roll < cfg.throttle_rate:
+                d.fault = "throttle"
+            elif roll < cfg.throttle_rate + cfg.error_rate:
+                d.fault = "error"
+                d.status = 503 if self._rng.random() < 0.5 else 500
+            if d.fault:
+                self._injected += 1
+            return d
+
+
+FAULTS = Faults()
+
+# How each service says "slow down" and "something broke".
+THROTTLE = {
+    "glue": ("ThrottlingException", 400, "Rate exceeded"),
+    "athena": ("ThrottlingException", 400, "Rate exceeded"),
+    "quicksight": ("ThrottlingException", 429, "Rate exceeded"),
+    "s3": ("SlowDown", 503, "Please reduce your request rate."),
+    "iam": ("Throttling", 400, "Rate exceeded"),
+    "sts": ("Throttling", 400, "Rate exceeded"),
+    "cloudformation": ("Throttling", 400, "Rate exceeded"),
+}
+# Athena answers its query-rate limits on these with TooManyRequestsException.
+ATHENA_TOO_MANY = {"StartQueryExecution", "GetQueryResults"}
+SERVER_ERROR = {
+    "glue": "InternalServiceException",
+    "athena": "InternalServerException",
+    "quicksight": "InternalFailureException",
+    "s3": "InternalError",
+    "iam": "ServiceFailure",
+    "sts": "InternalFailure",
+    "cloudformation": "InternalFailure",
+}
+JSON_SERVICES = {"glue": "application/x-amz-json-1.1", "athena": "application/x-amz-json-1.1"}
+
+
+def fault_response(service: str, operation: str | None, decision: Decision) -> tuple[int, list[tuple[str, str]], bytes]:
+    if decision.fault == "throttle":
+        code, status, message = THROTTLE.get(service, ("ThrottlingException", 400, "Rate exceeded"))
+        if service == "athena" and operation in ATHENA_TOO_MANY:
+            code = "TooManyRequestsException"
+    else:
+        status = decision.status
+        code = SERVER_ERROR.get(service, "InternalFailure") if status == 500 else "ServiceUnavailable"
+        message = "We encountered an internal error. Please try again." if status == 500 else "Service is unavailable. Please try again."
+    return render_error(service, code, message, status, {})
+
+
+def render_error(service: str, code: str, message: str, status: int, extra: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An error in the wire format of the service's protocol."""
+    rid = request_id()
+    if service in JSON_SERVICES:
+        body = {"__type": code, "message": message, "Message": message, **extra}
+        headers = [("Content-Type", JSON_SERVICES[service]), ("x-amzn-ErrorType", code), ("x-amzn-RequestId", rid)]
+        return status, headers, dumps(body)
+    if service == "quicksight":
+        body = {"__type": code, "Message": message, "RequestId": rid, "Status": status, **extra}
+        headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", code), ("x-amzn-RequestId", rid)]
+        return status, headers, dumps(body)
+    if service == "s3":
+        xml = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{rid}</RequestId></Error>'
+        return status, [("Content-Type", "application/xml"), ("x-amz-request-id", rid)], xml.encode()
+    # Query protocol (IAM, STS, CloudFormation).
+    kind = "Sender" if status < 500 else "Receiver"
+    xml = (
+        f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+        f"<RequestId>{rid}</RequestId></ErrorResponse>"
+    )
+    return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", rid)], xml.encode()
+
+
+# --------------------------------------------------------------------------
+# Control endpoints
+
+
+def reset_all() -> None:
+    from moto.moto_api._internal.models import moto_api_backend
+
+    with STATE_LOCK:
+        SCHEDULER.clear()
+        moto_api_backend.reset()
+        glue.reset()
+        athena.reset()
+        quicksight.reset()
+        FAULTS.configure(FaultConfig())
+        CALLS.clear()
+
+
+def _json_reply(status: int, value: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    return status, [("Content-Type", "application/json")], json.dumps(value).encode()
+
+
+def handle(method: str, path: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    try:
+        spec = json.loads(body) if body.strip() else {}
+    except ValueError:
+        return _json_reply(400, {"error": "body must be JSON"})
+    route: dict[tuple[str, str], Callable[[dict[str, Any]], tuple[int, Any]]] = {
+        ("GET", "/_twh/health"): lambda s: (200, {"status": "ok"}),
+        ("POST", "/_twh/reset"): _reset,
+        ("GET", "/_twh/faults"): lambda s: (200, FAULTS.config.as_dict()),
+        ("POST", "/_twh/faults"): _faults,
+        ("DELETE", "/_twh/faults"): lambda s: (FAULTS.configure(FaultConfig()), (200, FAULTS.config.as_dict()))[1],
+        ("GET", "/_twh/calls"): lambda s: (200, CALLS.snapshot()),
+        ("DELETE", "/_twh/calls"): lambda s: (CALLS.clear(), (200, []))[1],
+        ("GET", "/_twh/config"): lambda s: (200, SETTINGS.as_dict()),
+        ("POST", "/_twh/config"): _config,
+        ("POST", "/_twh/athena/results"): _athena_results,
+        ("DELETE", "/_twh/athena/results"): lambda s: (athena.CANNED.clear(), (200, {"results": 0}))[1],
+        ("POST", "/_twh/quicksight/new-data-prep"): _new_data_prep,
+    }
+    fn = route.get((method, path.rstrip("/")))
+    if fn is None:
+        return _json_reply(404, {"error": f"no control endpoint {method} {path}"})
+    try:
+        status, value = fn(spec)
+    except (ValueError, KeyError, TypeError) as exc:
+        return _json_reply(400, {"error": f"{type(exc).__name__}: {exc}"})
+    return _json_reply(status, value)
+
+
+def _reset(spec: dict[str, Any]) -> tuple[int, Any]:
+    reset_all()
+    return 200, {"status": "reset"}
+
+
+def _faults(spec: dict[str, Any]) -> tuple[int, Any]:
+    FAULTS.configure(FaultConfig.parse(spec))
+    return 200, FAULTS.config.as_dict()
+
+
+def _config(spec: dict[str, Any]) -> tuple[int, Any]:
+    SETTINGS.update(spec)
+    return 200, SETTINGS.as_dict()
+
+
+def _athena_results(spec: dict[str, Any]) -> tuple[int, Any]:
+    with STATE_LOCK:
+        canned = athena.register_canned(spec)
+    return 201, {"sql_contains": canned.sql_contains, "columns": canned.columns, "rows": len(canned.rows)}
+
+
+def _new_data_prep(spec: dict[str, Any]) -> tuple[int, Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    with STATE_LOCK:
+        quicksight.flag_new_data_prep(
+            spec.get("account_id", DEFAULT_ACCOUNT_ID),
+            spec.get("region", DEFAULT_REGION),
+            spec["data_set_id"],
+            bool(spec.get("enabled", True)),
+        )
+    return 200, {"data_set_id": spec["data_set_id"], "new_data_prep": bool(spec.get("enabled", True))}

@@ -1,0 +1,164 @@
+//! The command line, as clap definitions. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::addr::Address;
+
+/// twh keeps an AWS analytics estate (Glue, Athena, QuickSight, IAM) equal to
+/// the JSON files in `resources/`.
+///
+/// `twh diff` shows what differs from live AWS (exit 0: nothing, 2: changes,
+/// 1: error); `twh sync` applies it; a second sync finds nothing to do.
+#[derive(Debug, Parser)]
+#[command(name = "twh", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Examples:\n  twh validate\n  twh diff --env staging\n  twh sync --env production --auto-approve\n  twh diff --output json > plan.json\n\nDocs: README.md; resource format: `twh schema KIND`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub global: Global,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Environment: picks resources/environments/<ENV>.json and state/<ENV>.json.
+    #[arg(
+        long,
+        short = 'e',
+        global = true,
+        env = "TWH_ENV",
+        default_value = "dev"
+    )]
+    pub env: String,
+    /// Repository directory holding `resources/` and `state/`.
+    #[arg(long, global = true, default_value = ".")]
+    pub dir: PathBuf,
+    /// AWS region (overrides the environment file).
+    #[arg(long, global = true, env = "AWS_REGION")]
+    pub region: Option<String>,
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Output format of the command's result on stdout.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// More detail on stderr (API call counts, timings); repeat for debug logs.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Never draw progress bars.
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every resource file without calling AWS.
+    ///
+    /// Reports every problem at once, each with file:line:col: JSON syntax,
+    /// unknown types and fields, missing or invalid values, undefined
+    /// variables, bad references and cycles. Exit 1 if any.
+    #[command(after_help = "Example:\n  twh validate --env staging")]
+    Validate,
+    /// Show how live AWS differs from the files (exit 0: none, 2: changes, 1: error).
+    ///
+    /// Drift (live changed outside twh) is labelled apart from pending
+    /// changes (files changed since the last sync).
+    #[command(
+        visible_alias = "plan",
+        after_help = "Examples:\n  twh diff --env production\n  twh diff --output json | jq .summary\n  twh diff --output markdown > plan.md   # for a pull-request comment"
+    )]
+    Diff(PlanArgs),
+    /// Make live AWS equal to the files.
+    ///
+    /// Applies in dependency order, independent resources in parallel; state
+    /// is written after every change. Asks for confirmation on a terminal;
+    /// elsewhere needs --auto-approve.
+    #[command(
+        visible_alias = "apply",
+        after_help = "Examples:\n  twh sync\n  twh sync --env production --auto-approve\n  twh sync --target glue_crawler.orders"
+    )]
+    Sync(SyncArgs),
+    /// Inspect or edit state.
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Remove a lock left by a run that died (see the lock ID in the error).
+    #[command(after_help = "Example:\n  twh force-unlock 5f0c5e0e-3b7e-4c1f-9d55-7e2f4c6a0a11")]
+    ForceUnlock {
+        /// The lock ID printed by the failed run.
+        id: String,
+    },
+    /// Print the JSON Schema of a kind's `spec` (or of every kind).
+    #[command(after_help = "Examples:\n  twh schema glue_crawler\n  twh schema > twh.schema.json")]
+    Schema {
+        /// A resource type such as `glue_crawler`; all when omitted.
+        kind: Option<String>,
+    },
+    /// Print shell completions.
+    #[command(after_help = "Example:\n  twh completions bash > /etc/bash_completion.d/twh")]
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Limit the plan to these resources and what they depend on.
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<Address>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Apply without asking.
+    #[arg(long, short = 'y')]
+    pub auto_approve: bool,
+    /// Allow replacing datasets and tables (breaks what is built on them).
+    #[arg(long)]
+    pub allow_replace: bool,
+    /// How many resources to change at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallelism: u16,
+    /// Wait this long for another run's lock before failing (e.g. `30s`).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List managed resources.
+    List,
+    /// Show one resource's state.
+    Show { address: Address },
+    /// Stop managing a resource without deleting it from AWS.
+    Rm { address: Address },
+}
+
+/// `30s`, `2m`, `500ms`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, "s"), |i| s.split_at(i));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30s, 2m or 500ms"))?;
+    match unit {
+        "ms" => Ok(std::time::Duration::from_millis(n)),
+        "s" => Ok(std::time::Duration::from_secs(n)),
+        "m" => Ok(std::time::Duration::from_secs(n * 60)),
+        _ => Err(format!("`{s}` is not a duration like 30s, 2m or 500ms")),
+    }
+}

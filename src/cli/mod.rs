@@ -1,0 +1,436 @@
+//! The `twh` command: parses arguments, runs one command, renders its result
+//! and errors once, and picks the exit code (0 ok / no changes, 2 changes,
+//! 1 error). The only module that prints.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod args;
+mod reporters;
+mod setup;
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use clap::{CommandFactory as _, Parser as _};
+
+use crate::apply::{self, ApplyOptions};
+use crate::config::{self, LoadOptions};
+use crate::diag::{self, Diagnostic, Diagnostics, NoSources, SourceLookup};
+use crate::plan::{self, PlanOptions, render};
+use crate::state::{self, LockInfo, StateError, StateFile};
+use args::{Cli, Command, Global, Output, StateCommand};
+
+/// Exit codes.
+pub const OK: u8 = 0;
+pub const ERROR: u8 = 1;
+pub const CHANGES: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(ERROR);
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    ExitCode::from(code)
+}
+
+fn init_tracing(g: &Global) {
+    let default = match g.verbose {
+        0 => "warn",
+        1 => "twh=info",
+        _ => "twh=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env(crate::env::LOG)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
+}
+
+/// Colour on stderr/stdout only on a terminal and without `NO_COLOR`.
+fn color_for(stream_is_tty: bool) -> bool {
+    stream_is_tty && std::env::var_os(crate::env::NO_COLOR).is_none_or(|v| v.is_empty())
+}
+
+/// Prints diagnostics to stderr, rendered once with snippets.
+fn report(diags: &Diagnostics, sources: &dyn SourceLookup) {
+    if diags.is_empty() {
+        return;
+    }
+    let text = diag::render(diags, sources, color_for(std::io::stderr().is_terminal()));
+    eprint!("{text}");
+    let errors = diags.errors().count();
+    if errors > 0 {
+        eprintln!(
+            "{} error{} found; nothing was changed.",
+            errors,
+            if errors == 1 { "" } else { "s" }
+        );
+    }
+}
+
+fn fail(msg: impl Into<String>, hint: Option<String>) -> u8 {
+    let mut d = Diagnostics::default();
+    d.push(Diagnostic::error(msg).hint_opt(hint));
+    report(&d, &NoSources);
+    ERROR
+}
+
+async fn run(cli: Cli) -> u8 {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Validate => validate(g),
+        Command::Diff(a) => diff(g, a).await,
+        Command::Sync(a) => sync(g, a).await,
+        Command::State(c) => state_cmd(g, c).await,
+        Command::ForceUnlock { id } => force_unlock(g, id).await,
+        Command::Schema { kind } => schema(kind.as_deref()),
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "twh", &mut std::io::stdout());
+            OK
+        }
+    }
+}
+
+/// Loads and validates; `None` after reporting errors.
+fn load(g: &Global, require_secrets: bool) -> Option<config::Config> {
+    let (cfg, diags) = config::load(&g.dir, &g.env, &LoadOptions { require_secrets });
+    if !g.quiet || diags.has_errors() {
+        report(&diags, &cfg.sources);
+    }
+    (!diags.has_errors()).then_some(cfg)
+}
+
+fn validate(g: &Global) -> u8 {
+    let Some(cfg) = load(g, false) else {
+        return ERROR;
+    };
+    let files: std::collections::BTreeSet<_> =
+        cfg.resources.iter().map(|r| &r.origin.file).collect();
+    match g.output {
+        Output::Json => println!(
+            "{}",
+            serde_json::json!({"valid": true, "env": cfg.env_name, "resources": cfg.resources.len(), "files": files.len()})
+        ),
+        _ if !g.quiet => eprintln!(
+            "Valid: {} resources in {} files for environment `{}`.",
+            cfg.resources.len(),
+            files.len(),
+            cfg.env_name
+        ),
+        _ => {}
+    }
+    OK
+}
+
+async fn diff(g: &Global, a: &args::PlanArgs) -> u8 {
+    let Some(cfg) = load(g, true) else {
+        return ERROR;
+    };
+    let ctx = match setup::Context::new(g, &cfg).await {
+        Ok(c) => c,
+        Err(e) => return fail(e, None),
+    };
+    let st = match ctx.backend.read().await {
+        Ok(s) => s.unwrap_or_else(|| StateFile::new(&g.env)),
+        Err(e) => return fail(e.to_string(), None),
+    };
+    let plan = match plan::plan(
+        &cfg,
+        &st,
+        &ctx.providers,
+        &PlanOptions {
+            targets: a.targets.clone(),
+        },
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(d) => {
+            report(&d, &cfg.sources);
+            return ERROR;
+        }
+    };
+    print_plan(g, &plan);
+    if plan.errors.has_errors() {
+        report(&plan.errors, &NoSources);
+        return ERROR;
+    }
+    if plan.has_changes() { CHANGES } else { OK }
+}
+
+fn print_plan(g: &Global, plan: &plan::Plan) {
+    let out = match g.output {
+        Output::Json => render::json(plan),
+        Output::Markdown => render::markdown(plan),
+        Output::Text => render::human(
+            plan,
+            render::Style {
+                color: color_for(std::io::stdout().is_terminal()),
+            },
+        ),
+    };
+    println!("{}", out.trim_end());
+    if g.verbose > 0 {
+        let c = &plan.api_calls;
+        eprintln!(
+            "API calls: {} ({} reads, {} mutating)",
+            c.total, c.reads, c.mutations
+        );
+    }
+    if !plan.targets.is_empty() && !g.quiet {
+        eprintln!(
+            "warning: --target limits this plan to part of the estate; run without it to see everything"
+        );
+    }
+}
+
+async fn sync(g: &Global, a: &args::SyncArgs) -> u8 {
+    let Some(cfg) = load(g, true) else {
+        return ERROR;
+    };
+    let ctx = match setup::Context::new(g, &cfg).await {
+        Ok(c) => c,
+        Err(e) => return fail(e, None),
+    };
+    let lock = LockInfo::new("sync");
+    if let Err(e) = state::lock_with_timeout(ctx.backend.as_ref(), &lock, a.lock_timeout).await {
+        return lock_error(&e);
+    }
+    let code = sync_locked(g, a, &cfg, &ctx).await;
+    if let Err(e) = ctx.backend.unlock(&lock.id).await {
+        return fail(
+            format!("could not release the state lock: {e}"),
+            Some(format!("remove it with `twh force-unlock {}`", lock.id)),
+        );
+    }
+    code
+}
+
+fn lock_error(e: &StateError) -> u8 {
+    match e {
+        StateError::Locked { holder } => fail(
+            format!("the state is locked by {holder}"),
+            Some(format!(
+                "wait for that run to finish (or pass --lock-timeout 5m); if it died, remove the lock with `twh force-unlock {}`",
+                holder.id
+            )),
+        ),
+        other => fail(other.to_string(), None),
+    }
+}
+
+async fn sync_locked(
+    g: &Global,
+    a: &args::SyncArgs,
+    cfg: &config::Config,
+    ctx: &setup::Context,
+) -> u8 {
+    let st = match ctx.backend.read().await {
+        Ok(s) => s.unwrap_or_else(|| StateFile::new(&g.env)),
+        Err(e) => return fail(e.to_string(), None),
+    };
+    let plan = match plan::plan(
+        cfg,
+        &st,
+        &ctx.providers,
+        &PlanOptions {
+            targets: a.plan.targets.clone(),
+        },
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(d) => {
+            report(&d, &cfg.sources);
+            return ERROR;
+        }
+    };
+    print_plan(g, &plan);
+    if plan.errors.has_errors() {
+        report(&plan.errors, &NoSources);
+        return ERROR;
+    }
+    let opts = ApplyOptions {
+        parallelism: usize::from(a.parallelism),
+        allow_replace: a.allow_replace,
+        ..ApplyOptions::default()
+    };
+    let refused = apply::refused(&plan, &opts);
+    if !refused.is_empty() {
+        return fail(
+            format!("refusing to replace without --allow-replace:\n  {}", refused.join("\n  ")),
+            Some("replacing a dataset or table breaks analyses and partitions built on it; rerun with --allow-replace if intended".into()),
+        );
+    }
+    if plan.summary.changes() == 0 {
+        return OK;
+    }
+    if !a.auto_approve {
+        if !std::io::stdin().is_terminal() {
+            return fail(
+                "sync needs confirmation, and stdin is not a terminal",
+                Some("review the plan above, then rerun with --auto-approve".into()),
+            );
+        }
+        eprint!(
+            "Apply these changes to `{}`? Only `yes` is accepted: ",
+            g.env
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+            eprintln!("Cancelled; nothing was changed.");
+            return ERROR;
+        }
+    }
+    let reporter = reporters::for_apply(g, plan.summary.changes());
+    let started = std::time::Instant::now();
+    let (report_, _state) = apply::apply(
+        &plan,
+        st,
+        ctx.backend.clone(),
+        &ctx.providers,
+        &opts,
+        reporter,
+    )
+    .await;
+    let secs = started.elapsed().as_secs_f64();
+    for (addr, e) in &report_.failed {
+        eprintln!("error: {addr}: {e}");
+    }
+    for addr in &report_.skipped {
+        eprintln!("skipped: {addr} (something it depends on failed)");
+    }
+    if g.output == Output::Json {
+        println!(
+            "{}",
+            serde_json::json!({"format_version": plan::FORMAT_VERSION, "applied": report_.applied, "failed": report_.failed, "skipped": report_.skipped, "api_calls": ctx.providers.calls.counts()})
+        );
+    }
+    if report_.ok() {
+        if !g.quiet {
+            eprintln!(
+                "Sync complete: {} changed in {secs:.1}s.",
+                report_.applied.len()
+            );
+        }
+        OK
+    } else {
+        eprintln!(
+            "Sync incomplete: {} changed, {} failed, {} skipped. State records what was done; rerun `twh sync` after fixing the error.",
+            report_.applied.len(),
+            report_.failed.len(),
+            report_.skipped.len()
+        );
+        ERROR
+    }
+}
+
+async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
+    let backend = match setup::state_backend(g, None).await {
+        Ok(b) => b,
+        Err(e) => return fail(e, None),
+    };
+    let st = match backend.read().await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            if matches!(c, StateCommand::List) {
+                return OK;
+            }
+            return fail(
+                format!("no state yet at {}", backend.describe()),
+                Some("run `twh sync` first".into()),
+            );
+        }
+        Err(e) => return fail(e.to_string(), None),
+    };
+    match c {
+        StateCommand::List => {
+            for (addr, r) in &st.resources {
+                match g.output {
+                    Output::Json => {
+                        println!("{}", serde_json::json!({"address": addr, "id": r.id}))
+                    }
+                    _ => println!("{addr}\t{}", r.id),
+                }
+            }
+            OK
+        }
+        StateCommand::Show { address } => match st.resources.get(address) {
+            Some(r) => {
+                let shown = serde_json::json!({"address": address, "id": r.id, "attributes": r.attributes, "status": r.status, "applied": crate::secret::for_display(&r.applied), "depends_on": r.depends_on, "updated_at": r.updated_at});
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&shown).unwrap_or_default()
+                );
+                OK
+            }
+            None => fail(
+                format!("`{address}` is not in state"),
+                Some("`twh state list` shows what is".into()),
+            ),
+        },
+        StateCommand::Rm { address } => {
+            let lock = LockInfo::new("state rm");
+            if let Err(e) = backend.lock(&lock).await {
+                return lock_error(&e);
+            }
+            let mut st = st;
+            let code = if st.resources.remove(address).is_some() {
+                st.serial += 1;
+                match backend.write(&st).await {
+                    Ok(()) => {
+                        eprintln!(
+                            "Removed `{address}` from state; it still exists in AWS and is no longer managed."
+                        );
+                        OK
+                    }
+                    Err(e) => fail(e.to_string(), None),
+                }
+            } else {
+                fail(format!("`{address}` is not in state"), None)
+            };
+            let _ = backend.unlock(&lock.id).await;
+            code
+        }
+    }
+}
+
+async fn force_unlock(g: &Global, id: &str) -> u8 {
+    let backend = match setup::state_backend(g, None).await {
+        Ok(b) => b,
+        Err(e) => return fail(e, None),
+    };
+    match backend.unlock(id).await {
+        Ok(()) => {
+            eprintln!("Lock `{id}` removed.");
+            OK
+        }
+        Err(e) => fail(e.to_string(), None),
+    }
+}
+
+fn schema(kind: Option<&str>) -> u8 {
+    match crate::kinds::schema::json_schema(kind) {
+        Ok(v) => {
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            OK
+        }
+        Err(e) => fail(e, None),
+    }
+}
+
+/// Used by tests: the clap definition is valid.
+pub fn command() -> clap::Command {
+    Cli::command()
+}

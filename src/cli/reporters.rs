@@ -1,0 +1,67 @@
+//! indicatif progress for sync, on a terminal only; plain lines otherwise.
+#![allow(clippy::print_stderr)]
+
+use std::io::IsTerminal as _;
+use std::sync::Arc;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::args::Global;
+use crate::addr::Address;
+use crate::apply::Reporter;
+use crate::plan::Action;
+
+/// The reporter for a sync of `total` changes.
+pub fn for_apply(g: &Global, total: usize) -> Arc<dyn Reporter> {
+    if g.quiet {
+        return Arc::new(crate::apply::Silent);
+    }
+    if std::io::stderr().is_terminal() && !g.no_progress && g.verbose == 0 {
+        let bar = ProgressBar::new(total as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        return Arc::new(Bar(bar));
+    }
+    Arc::new(Lines)
+}
+
+struct Bar(ProgressBar);
+
+impl Reporter for Bar {
+    fn start(&self, addr: &Address, action: Action) {
+        self.0.set_message(format!("{} {addr}", action.word()));
+    }
+    fn finish(&self, addr: &Address, action: Action, result: &Result<(), String>) {
+        self.0.inc(1);
+        match result {
+            Ok(()) => self.0.println(format!(
+                "{} {addr}: {} done",
+                action.symbol(),
+                action.word()
+            )),
+            Err(e) => self
+                .0
+                .println(format!("! {addr}: {} failed: {e}", action.word())),
+        }
+        if self.0.position() >= self.0.length().unwrap_or(0) {
+            self.0.finish_and_clear();
+        }
+    }
+}
+
+struct Lines;
+
+impl Reporter for Lines {
+    fn start(&self, addr: &Address, action: Action) {
+        eprintln!("{} {addr}: {}...", action.symbol(), action.word());
+    }
+    fn finish(&self, addr: &Address, action: Action, result: &Result<(), String>) {
+        match result {
+            Ok(()) => eprintln!("{} {addr}: {} done", action.symbol(), action.word()),
+            Err(e) => eprintln!("! {addr}: {} failed: {e}", action.word()),
+        }
+    }
+}

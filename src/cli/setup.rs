@@ -1,0 +1,104 @@
+//! Builds what a command needs from the settings: the providers (AWS, or
+//! the in-memory one when `TWH_MEMORY_PROVIDER` names a file) and the state
+//! backend named by the environment file.
+
+use std::sync::Arc;
+
+use super::args::Global;
+use crate::config::{Config, Environment, StateBackend};
+use crate::kinds::Service;
+use crate::provider::memory::MemoryProvider;
+use crate::provider::{CallLog, Identity, Providers};
+use crate::state::Backend;
+use crate::state::local::LocalBackend;
+
+pub struct Context {
+    pub providers: Providers,
+    pub backend: Arc<dyn Backend>,
+}
+
+/// The account the in-memory provider pretends to be.
+pub const MEMORY_ACCOUNT: &str = "123456789012";
+
+impl Context {
+    pub async fn new(g: &Global, cfg: &Config) -> Result<Self, String> {
+        let env = cfg.environment();
+        let region = g
+            .region
+            .clone()
+            .or_else(|| env.region.clone())
+            .unwrap_or_else(|| "us-east-1".into());
+        let calls = CallLog::default();
+        let providers = match std::env::var_os(crate::env::MEMORY_PROVIDER) {
+            Some(file) => {
+                let mem = Arc::new(
+                    MemoryProvider::persistent(file.into(), calls.clone())
+                        .map_err(|e| e.to_string())?,
+                );
+                let identity = Identity {
+                    account: MEMORY_ACCOUNT.into(),
+                    region,
+                };
+                let mut p = Providers::new(identity, mem.clone(), calls);
+                for s in [
+                    Service::Glue,
+                    Service::Athena,
+                    Service::QuickSight,
+                    Service::Iam,
+                    Service::Twh,
+                ] {
+                    p = p.with(s, mem.clone());
+                }
+                p
+            }
+            None => {
+                return Err(format!(
+                    "the AWS providers are not part of this build yet; set {}=FILE to run against the in-memory provider",
+                    crate::env::MEMORY_PROVIDER
+                ));
+            }
+        };
+        if let Some(expected) = &env.account_id
+            && *expected != providers.identity.account
+        {
+            return Err(format!(
+                "environment `{}` belongs to account {expected}, but the credentials are for account {}; check --profile",
+                g.env, providers.identity.account
+            ));
+        }
+        let backend = state_backend(g, Some(&env)).await?;
+        Ok(Self { providers, backend })
+    }
+}
+
+/// The state backend of `g.env`, reading its environment file if not given.
+pub async fn state_backend(
+    g: &Global,
+    env: Option<&Environment>,
+) -> Result<Arc<dyn Backend>, String> {
+    let read;
+    let env = match env {
+        Some(e) => e,
+        None => {
+            let path = g.dir.join(format!("resources/environments/{}.json", g.env));
+            read = match fs_err::read_to_string(&path) {
+                Ok(t) => serde_json::from_str::<Environment>(&t)
+                    .map_err(|e| format!("{}: {e}; run `twh validate`", path.display()))?,
+                Err(_) => {
+                    return Err(format!(
+                        "environment `{}` is not defined: `{}` does not exist",
+                        g.env,
+                        path.display()
+                    ));
+                }
+            };
+            &read
+        }
+    };
+    match &env.state {
+        StateBackend::Local => Ok(Arc::new(LocalBackend::new(&g.dir.join("state"), &g.env))),
+        StateBackend::S3 { bucket, key, .. } => Err(format!(
+            "state backend s3://{bucket}/{key} is not supported by this build yet; use {{\"backend\": \"local\"}}"
+        )),
+    }
+}

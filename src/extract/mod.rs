@@ -1,0 +1,1 @@
+//! twh-extract: source APIs to a Glue-ready lake (arrives with its own issue).

@@ -1,0 +1,371 @@
+//! Resource kinds: for each `type` a resource file may name, the facts the
+//! core needs — which AWS input shape its `spec` is, how its identity and
+//! attributes are derived, which fields force a replace, and how live and
+//! desired values are normalized before they are compared. Pure data and pure
+//! functions; no AWS calls here.
+
+mod custom;
+pub mod normalize;
+pub mod schema;
+
+use serde_json::Value;
+
+use crate::spec::model::ServiceShapes;
+
+pub use custom::{AthenaViewSpec, DataCheckSpec, SHAPES as CUSTOM_SHAPES};
+
+/// The AWS service a kind belongs to; one provider serves each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Glue,
+    Athena,
+    QuickSight,
+    Iam,
+    /// Not an AWS resource: evaluated by twh itself (`data_check`).
+    Twh,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Glue => "glue",
+            Service::Athena => "athena",
+            Service::QuickSight => "quicksight",
+            Service::Iam => "iam",
+            Service::Twh => "twh",
+        }
+    }
+}
+
+/// What the core knows about one kind.
+#[derive(Debug)]
+pub struct KindDef {
+    pub name: &'static str,
+    pub service: Service,
+    /// The model shape the `spec` is validated against.
+    pub spec_shape: &'static str,
+    /// JSON pointers (into the spec) whose values, joined with `.`, are the
+    /// resource's identity in AWS (`id`). The last one is its `name`.
+    pub identity: &'static [&'static str],
+    /// `arn` template: `{region}`, `{account}`, `{id}`, `{name}`, `{0}`, `{1}`
+    /// (identity parts). Empty when the kind has no ARN.
+    pub arn: &'static str,
+    /// Account fields twh fills from the caller's identity when omitted.
+    pub account_field: Option<&'static str>,
+    /// Spec fields AWS cannot change in place: a change means replace.
+    pub replace_paths: &'static [&'static str],
+    /// Replacing breaks what is built on it (analyses, partitions): only with
+    /// `--allow-replace`.
+    pub replace_needs_approval: bool,
+    /// Spec fields AWS accepts but never returns (credentials): compared
+    /// against the last applied value, never against live.
+    pub write_only: &'static [&'static str],
+    /// Spec fields whose string values must be lowercase (Glue lowercases
+    /// names, so a mixed-case name would diff forever).
+    pub lowercase: &'static [&'static str],
+    /// Defaults AWS fills on the server; applied to both sides before comparing.
+    pub defaults: &'static [(&'static str, &'static str)],
+    /// Arrays AWS treats as sets (order not significant); `*` matches any
+    /// array index or map key. Sorted before comparing.
+    pub sets: &'static [&'static str],
+    /// Kind-specific normalization beyond defaults and sets.
+    pub normalize_extra: Option<fn(&mut Value)>,
+    /// Whether the kind exists in AWS and takes part in plans.
+    pub managed: bool,
+}
+
+pub static KINDS: &[KindDef] = &[
+    KindDef {
+        name: "glue_database",
+        service: Service::Glue,
+        spec_shape: "CreateDatabaseRequest",
+        identity: &["/DatabaseInput/Name"],
+        arn: "arn:aws:glue:{region}:{account}:database/{id}",
+        account_field: Some("/CatalogId"),
+        replace_paths: &["/DatabaseInput/Name"],
+        replace_needs_approval: true,
+        write_only: &[],
+        lowercase: &["/DatabaseInput/Name"],
+        defaults: &[],
+        sets: &["/Tags"],
+        normalize_extra: None,
+        managed: true,
+    },
+    KindDef {
+        name: "glue_table",
+        service: Service::Glue,
+        spec_shape: "CreateTableRequest",
+        identity: &["/DatabaseName", "/TableInput/Name"],
+        arn: "arn:aws:glue:{region}:{account}:table/{0}/{1}",
+        account_field: Some("/CatalogId"),
+        replace_paths: &["/DatabaseName", "/TableInput/Name", "/PartitionIndexes"],
+        replace_needs_approval: true,
+        write_only: &["/TransactionId"],
+        lowercase: &["/DatabaseName", "/TableInput/Name"],
+        defaults: &[],
+        sets: &[],
+        normalize_extra: Some(normalize::glue_table),
+        managed: true,
+    },
+    KindDef {
+        name: "glue_crawler",
+        service: Service::Glue,
+        spec_shape: "CreateCrawlerRequest",
+        identity: &["/Name"],
+        arn: "arn:aws:glue:{region}:{account}:crawler/{id}",
+        account_field: None,
+        replace_paths: &["/Name"],
+        replace_needs_approval: false,
+        write_only: &[],
+        lowercase: &["/DatabaseName"],
+        defaults: &[
+            (
+                "/SchemaChangePolicy",
+                r#"{"UpdateBehavior":"UPDATE_IN_DATABASE","DeleteBehavior":"DEPRECATE_IN_DATABASE"}"#,
+            ),
+            (
+                "/RecrawlPolicy",
+                r#"{"RecrawlBehavior":"CRAWL_EVERYTHING"}"#,
+            ),
+            (
+                "/LineageConfiguration",
+                r#"{"CrawlerLineageSettings":"DISABLE"}"#,
+            ),
+            (
+                "/LakeFormationConfiguration",
+                r#"{"UseLakeFormationCredentials":false,"AccountId":""}"#,
+            ),
+        ],
+        sets: &[
+            "/Targets/S3Targets",
+            "/Targets/JdbcTargets",
+            "/Targets/CatalogTargets",
+            "/Targets/S3Targets/*/Exclusions",
+            "/Classifiers",
+        ],
+        normalize_extra: Some(normalize::glue_crawler),
+        managed: true,
+    },
+    KindDef {
+        name: "glue_job",
+        service: Service::Glue,
+        spec_shape: "CreateJobRequest",
+        identity: &["/Name"],
+        arn: "arn:aws:glue:{region}:{account}:job/{id}",
+        account_field: None,
+        replace_paths: &["/Name"],
+        replace_needs_approval: false,
+        write_only: &[],
+        lowercase: &[],
+        defaults: &[("/ExecutionProperty", r#"{"MaxConcurrentRuns":1}"#)],
+        sets: &["/Connections/Connections"],
+        normalize_extra: Some(normalize::glue_job),
+        managed: true,
+    },
+    KindDef {
+        name: "athena_workgroup",
+        service: Service::Athena,
+        spec_shape: "CreateWorkGroupInput",
+        identity: &["/Name"],
+        arn: "arn:aws:athena:{region}:{account}:workgroup/{id}",
+        account_field: None,
+        replace_paths: &["/Name"],
+        replace_needs_approval: false,
+        write_only: &[],
+        lowercase: &[],
+        defaults: &[],
+        sets: &["/Tags"],
+        normalize_extra: None,
+        managed: true,
+    },
+    KindDef {
+        name: "athena_view",
+        service: Service::Athena,
+        spec_shape: "AthenaViewSpec",
+        identity: &["/Database", "/Name"],
+        arn: "arn:aws:glue:{region}:{account}:table/{0}/{1}",
+        account_field: None,
+        replace_paths: &["/Database", "/Name"],
+        replace_needs_approval: false,
+        write_only: &["/WorkGroup"],
+        lowercase: &["/Database", "/Name"],
+        defaults: &[("/Catalog", r#""AwsDataCatalog""#)],
+        sets: &[],
+        normalize_extra: Some(normalize::athena_view),
+        managed: true,
+    },
+    KindDef {
+        name: "quicksight_data_source",
+        service: Service::QuickSight,
+        spec_shape: "CreateDataSourceRequest",
+        identity: &["/DataSourceId"],
+        arn: "arn:aws:quicksight:{region}:{account}:datasource/{id}",
+        account_field: Some("/AwsAccountId"),
+        replace_paths: &["/DataSourceId", "/Type"],
+        replace_needs_approval: false,
+        write_only: &["/Credentials"],
+        lowercase: &[],
+        defaults: &[("/SslProperties", r#"{"DisableSsl":false}"#)],
+        sets: &["/Permissions", "/Permissions/*/Actions", "/Tags"],
+        normalize_extra: None,
+        managed: true,
+    },
+    KindDef {
+        name: "quicksight_data_set",
+        service: Service::QuickSight,
+        spec_shape: "DataSetSpec",
+        identity: &["/DataSetId"],
+        arn: "arn:aws:quicksight:{region}:{account}:dataset/{id}",
+        account_field: Some("/AwsAccountId"),
+        replace_paths: &["/DataSetId"],
+        replace_needs_approval: true,
+        write_only: &[],
+        lowercase: &[],
+        defaults: &[(
+            "/DataSetUsageConfiguration",
+            r#"{"DisableUseAsDirectQuerySource":false,"DisableUseAsImportedSource":false}"#,
+        )],
+        sets: &[
+            "/Permissions",
+            "/Permissions/*/Actions",
+            "/Tags",
+            "/RefreshSchedules",
+            "/ColumnGroups",
+        ],
+        normalize_extra: None,
+        managed: true,
+    },
+    KindDef {
+        name: "iam_role",
+        service: Service::Iam,
+        spec_shape: "RoleSpec",
+        identity: &["/RoleName"],
+        arn: "arn:aws:iam::{account}:role{path}{id}",
+        account_field: None,
+        replace_paths: &["/RoleName", "/Path"],
+        replace_needs_approval: false,
+        write_only: &[],
+        lowercase: &[],
+        defaults: &[("/Path", r#""/""#), ("/MaxSessionDuration", "3600")],
+        sets: &["/Tags", "/ManagedPolicyArns"],
+        normalize_extra: Some(normalize::iam_role),
+        managed: true,
+    },
+    KindDef {
+        name: "data_check",
+        service: Service::Twh,
+        spec_shape: "DataCheckSpec",
+        identity: &["/Name"],
+        arn: "",
+        account_field: None,
+        replace_paths: &[],
+        replace_needs_approval: false,
+        write_only: &[],
+        lowercase: &[],
+        defaults: &[],
+        sets: &[],
+        normalize_extra: None,
+        managed: false,
+    },
+];
+
+/// Looks a kind up by its `type` name.
+pub fn kind(name: &str) -> Option<&'static KindDef> {
+    KINDS.iter().find(|k| k.name == name)
+}
+
+/// Attributes another resource may reference with `${ref:TYPE.NAME.ATTR}`.
+pub const ATTRIBUTES: &[&str] = &["arn", "id", "name"];
+
+impl KindDef {
+    /// The shapes this kind's spec is validated against.
+    pub fn shapes(&self) -> Option<&'static ServiceShapes> {
+        crate::spec::shapes_for(match self.spec_shape {
+            "AthenaViewSpec" | "DataCheckSpec" => "twh",
+            _ => self.service.as_str(),
+        })
+    }
+
+    /// Identity parts read from a (resolved) spec; `None` when a part is missing.
+    pub fn identity_parts(&self, spec: &Value) -> Option<Vec<String>> {
+        self.identity
+            .iter()
+            .map(|p| spec.pointer(p).and_then(Value::as_str).map(str::to_string))
+            .collect()
+    }
+
+    /// The `id`, `name` and `arn` attributes of a resource with this spec.
+    pub fn attributes(&self, spec: &Value, region: &str, account: &str) -> Option<Attributes> {
+        let parts = self.identity_parts(spec)?;
+        let id = parts.join(".");
+        let name = parts.last().cloned().unwrap_or_default();
+        let mut arn = self
+            .arn
+            .replace("{region}", region)
+            .replace("{account}", account)
+            .replace("{id}", &id)
+            .replace("{name}", &name);
+        if arn.contains("{path}") {
+            let path = spec.pointer("/Path").and_then(Value::as_str).unwrap_or("/");
+            arn = arn.replace("{path}", path);
+        }
+        for (i, p) in parts.iter().enumerate() {
+            arn = arn.replace(&format!("{{{i}}}"), p);
+        }
+        Some(Attributes { id, name, arn })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attributes {
+    pub id: String,
+    pub name: String,
+    pub arn: String,
+}
+
+impl Attributes {
+    pub fn get(&self, attr: &str) -> Option<&str> {
+        match attr {
+            "id" => Some(&self.id),
+            "name" => Some(&self.name),
+            "arn" => Some(&self.arn),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn attributes_come_from_identity() {
+        let k = kind("glue_table").expect("kind");
+        let a = k
+            .attributes(
+                &json!({"DatabaseName": "db", "TableInput": {"Name": "t"}}),
+                "eu-west-1",
+                "123",
+            )
+            .expect("attrs");
+        assert_eq!(a.id, "db.t");
+        assert_eq!(a.name, "t");
+        assert_eq!(a.arn, "arn:aws:glue:eu-west-1:123:table/db/t");
+        let role = kind("iam_role").expect("kind");
+        let a = role
+            .attributes(&json!({"RoleName": "r", "Path": "/svc/"}), "x", "123")
+            .expect("attrs");
+        assert_eq!(a.arn, "arn:aws:iam::123:role/svc/r");
+    }
+
+    #[test]
+    fn every_kind_has_identity_and_unique_name() {
+        let mut names: Vec<_> = KINDS.iter().map(|k| k.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KINDS.len());
+        assert!(KINDS.iter().all(|k| !k.identity.is_empty()));
+    }
+}

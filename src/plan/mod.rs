@@ -1,0 +1,503 @@
+//! The plan: what sync would do, as a value. Built from three inputs —
+//! desired (files), last applied (state) and live (AWS, batch reads) — after
+//! normalizing each side. Human, JSON and Markdown views all render this one
+//! value, and apply takes it rather than re-deciding anything.
+
+pub mod render;
+pub mod resolve;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::addr::Address;
+use crate::config::Config;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::kinds::normalize::normalize;
+use crate::kinds::{self, KindDef};
+use crate::provider::{CallCounts, Identity, Providers};
+use crate::secret;
+use crate::state::{ResourceStatus, StateFile};
+pub use resolve::{Desired, resolve};
+
+/// Version of the `--output json` plan format. Minor bumps add fields only.
+pub const FORMAT_VERSION: &str = "1.0";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    NoOp,
+    Create,
+    Update,
+    /// Delete, then create (AWS cannot change a field in place).
+    Replace,
+    Delete,
+    /// The resource exists exactly as declared; only recorded in state.
+    Adopt,
+    /// Gone from files and from AWS; only removed from state.
+    Forget,
+}
+
+impl Action {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::NoOp => " ",
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::Adopt => "=",
+            Action::Forget => "x",
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::NoOp => "no change",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Adopt => "adopt",
+            Action::Forget => "forget",
+        }
+    }
+
+    /// Whether applying it calls AWS.
+    pub fn mutates(self) -> bool {
+        matches!(
+            self,
+            Action::Create | Action::Update | Action::Replace | Action::Delete
+        )
+    }
+}
+
+/// One resource's planned change.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Change {
+    pub address: Address,
+    pub kind: String,
+    pub id: String,
+    pub action: Action,
+    /// Live differs from what twh last applied: someone changed AWS.
+    pub drifted: bool,
+    /// The files differ from what twh last applied.
+    pub pending: bool,
+    /// Live (or last applied) value, normalized; sensitive values shown as
+    /// `(sensitive)`. UI only.
+    pub before: Option<Value>,
+    /// Desired value, normalized and redacted. UI only.
+    pub after: Option<Value>,
+    /// Fields forcing a replace.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replace_paths: Vec<String>,
+    /// Resources built on this one (what a replace or delete affects).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependents: Vec<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Replace/delete: the identity of the live resource to remove.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
+    /// Comparable forms, kept for apply and state (not serialized: they
+    /// carry fingerprints, not values, but are no one's business).
+    #[serde(skip)]
+    pub applied: Option<Value>,
+    #[serde(skip)]
+    pub live_raw: Option<Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub delete: usize,
+    pub adopt: usize,
+    pub forget: usize,
+    pub no_op: usize,
+    pub drifted: usize,
+}
+
+impl Summary {
+    pub fn changes(&self) -> usize {
+        self.create + self.update + self.replace + self.delete + self.adopt + self.forget
+    }
+}
+
+/// The plan.
+#[derive(Debug, serde::Serialize)]
+pub struct Plan {
+    pub format_version: &'static str,
+    pub env: String,
+    pub created_at: String,
+    pub identity: Identity,
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+    pub api_calls: CallCounts,
+    /// Set by `--target`: the plan covers only these and what they need.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Address>,
+    /// Problems that make the plan unappliable (prevent_destroy, conflicts).
+    pub errors: Diagnostics,
+    #[serde(skip)]
+    pub desired: BTreeMap<Address, Desired>,
+    #[serde(skip)]
+    pub salt: String,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.summary.changes() > 0 || self.summary.drifted > 0
+    }
+}
+
+/// Options that shape a plan.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub targets: Vec<Address>,
+}
+
+/// Builds the plan: resolves the desired specs, reads live AWS in batches,
+/// compares. Diagnostics are errors in resolution or reads.
+pub async fn plan(
+    cfg: &Config,
+    state: &StateFile,
+    providers: &Providers,
+    opts: &PlanOptions,
+) -> Result<Plan, Diagnostics> {
+    let desired = resolve(cfg, providers).await?;
+    let targets = target_closure(cfg, &opts.targets)?;
+    let in_scope = |a: &Address| targets.as_ref().is_none_or(|t| t.contains(a));
+
+    // Batch reads: one call per kind with every id twh cares about.
+    let mut wanted: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+    for d in desired
+        .values()
+        .filter(|d| d.kind.managed && in_scope(&d.addr))
+    {
+        wanted
+            .entry(d.kind.name)
+            .or_default()
+            .insert(d.attributes.id.clone());
+    }
+    for (addr, rs) in &state.resources {
+        if in_scope(addr) && kinds::kind(&rs.kind).is_some_and(|k| k.managed) {
+            wanted
+                .entry(kinds::kind(&rs.kind).map_or("", |k| k.name))
+                .or_default()
+                .insert(rs.id.clone());
+        }
+    }
+    let mut live: BTreeMap<(&'static str, String), Value> = BTreeMap::new();
+    let reads = wanted.iter().map(|(kind_name, ids)| async move {
+        let kind = kinds::kind(kind_name).ok_or_else(|| format!("unknown kind {kind_name}"))?;
+        let ids: Vec<String> = ids.iter().cloned().collect();
+        let provider = providers.for_kind(kind).map_err(|e| e.to_string())?;
+        let policy = crate::provider::retry::RetryPolicy::default();
+        let values = policy
+            .run(|| provider.read(kind, &ids))
+            .await
+            .map_err(|e| format!("reading {kind_name}: {e}"))?;
+        Ok::<_, String>((kind.name, ids, values))
+    });
+    let mut diags = Diagnostics::default();
+    for r in futures::future::join_all(reads).await {
+        match r {
+            Ok((k, ids, values)) => {
+                for (id, v) in ids.into_iter().zip(values) {
+                    if let Some(v) = v {
+                        live.insert((k, id), v);
+                    }
+                }
+            }
+            Err(e) => diags.push(Diagnostic::error(e)),
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+
+    let mut changes = Vec::new();
+    let mut errors = Diagnostics::default();
+    for d in desired
+        .values()
+        .filter(|d| d.kind.managed && in_scope(&d.addr))
+    {
+        let rs = state.resources.get(&d.addr);
+        let live_v = live.get(&(d.kind.name, d.attributes.id.clone()));
+        let mut c = compare(d, rs, live_v, &state.salt);
+        c.dependents = cfg.graph.dependents(&d.addr).into_iter().collect();
+        if let Some(rs) = rs
+            && rs.id != d.attributes.id
+        {
+            // The identity changed: the old resource goes, the new one comes.
+            c.action = Action::Replace;
+            c.old_id = Some(rs.id.clone());
+            c.reason = Some(format!(
+                "its identity changed from `{}` to `{}`",
+                rs.id, d.attributes.id
+            ));
+        }
+        if rs.is_none() && live_v.is_some() && c.action != Action::Adopt {
+            errors.push(
+                Diagnostic::error(format!(
+                    "`{}`: {} `{}` already exists in AWS but is not managed by twh, and differs from the file",
+                    d.addr, d.kind.name, d.attributes.id
+                ))
+                .hint(format!(
+                    "adopt it with `twh import {} {}`, then review the diff; or give the resource another name",
+                    d.kind.name, d.attributes.id
+                )),
+            );
+        }
+        if matches!(c.action, Action::Replace)
+            && (d.lifecycle.prevent_destroy || rs.is_some_and(|r| r.lifecycle.prevent_destroy))
+        {
+            errors.push(
+                Diagnostic::error(format!(
+                    "`{}` must be replaced, but its lifecycle has `prevent_destroy`",
+                    d.addr
+                ))
+                .hint("set `\"prevent_destroy\": false` if replacing it is really intended"),
+            );
+        }
+        changes.push(c);
+    }
+    for (addr, rs) in &state.resources {
+        if desired.contains_key(addr) || !in_scope(addr) {
+            continue;
+        }
+        let Some(kind) = kinds::kind(&rs.kind) else {
+            continue;
+        };
+        let live_v = live.get(&(kind.name, rs.id.clone()));
+        let applied = normalize(kind, &rs.applied);
+        let action = if live_v.is_some() {
+            Action::Delete
+        } else {
+            Action::Forget
+        };
+        if action == Action::Delete && rs.lifecycle.prevent_destroy {
+            errors.push(
+                Diagnostic::error(format!("`{addr}` was removed from the files, but its lifecycle has `prevent_destroy`"))
+                    .hint(format!("restore its file, or run `twh state rm {addr}` to stop managing it without deleting it")),
+            );
+        }
+        changes.push(Change {
+            address: addr.clone(),
+            kind: rs.kind.clone(),
+            id: rs.id.clone(),
+            action,
+            drifted: live_v.is_none(),
+            pending: true,
+            before: Some(secret::for_display(&applied)),
+            after: None,
+            replace_paths: Vec::new(),
+            dependents: Vec::new(),
+            reason: Some(if action == Action::Forget {
+                "removed from the files and already gone from AWS".into()
+            } else {
+                "removed from the files".into()
+            }),
+            old_id: Some(rs.id.clone()),
+            applied: None,
+            live_raw: live_v.cloned(),
+        });
+    }
+    changes.sort_by(|a, b| a.address.cmp(&b.address));
+    let mut summary = Summary::default();
+    for c in &changes {
+        match c.action {
+            Action::NoOp => summary.no_op += 1,
+            Action::Create => summary.create += 1,
+            Action::Update => summary.update += 1,
+            Action::Replace => summary.replace += 1,
+            Action::Delete => summary.delete += 1,
+            Action::Adopt => summary.adopt += 1,
+            Action::Forget => summary.forget += 1,
+        }
+        summary.drifted += usize::from(c.drifted);
+    }
+    errors.sort();
+    Ok(Plan {
+        format_version: FORMAT_VERSION,
+        env: cfg.env_name.clone(),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        identity: providers.identity.clone(),
+        changes,
+        summary,
+        api_calls: providers.calls.counts(),
+        targets: opts.targets.clone(),
+        errors,
+        desired,
+        salt: state.salt.clone(),
+    })
+}
+
+/// `--target`: the targets and everything they depend on.
+fn target_closure(
+    cfg: &Config,
+    targets: &[Address],
+) -> Result<Option<BTreeSet<Address>>, Diagnostics> {
+    if targets.is_empty() {
+        return Ok(None);
+    }
+    let mut out = BTreeSet::new();
+    let mut diags = Diagnostics::default();
+    let mut todo: Vec<Address> = Vec::new();
+    for t in targets {
+        if cfg.resource(t).is_none() {
+            diags.push(
+                Diagnostic::error(format!("`--target {t}` names no declared resource"))
+                    .hint("`twh state list` and the files list the addresses"),
+            );
+        }
+        todo.push(t.clone());
+    }
+    while let Some(a) = todo.pop() {
+        if out.insert(a.clone()) {
+            todo.extend(cfg.graph.dependencies(&a).cloned());
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(Some(out))
+    }
+}
+
+/// Compares one declared resource with its state and live value.
+fn compare(
+    d: &Desired,
+    rs: Option<&crate::state::ResourceState>,
+    live: Option<&Value>,
+    salt: &str,
+) -> Change {
+    let kind = d.kind;
+    let desired_red = secret::redact(&d.spec, &d.sensitive, salt);
+    let desired_cmp = normalize(kind, &desired_red);
+    let state_cmp = rs.map(|r| normalize(kind, &r.applied));
+    let live_cmp = live.map(|l| {
+        let mut v = secret::redact(l, &readable_sensitive(kind, &d.sensitive, l), salt);
+        fill_write_only(kind, &mut v, rs.map(|r| &r.applied).unwrap_or(&desired_red));
+        normalize(kind, &v)
+    });
+    let managed_before =
+        rs.is_some_and(|r| matches!(r.status, ResourceStatus::Applied | ResourceStatus::Creating));
+    let drifted = match (&state_cmp, &live_cmp) {
+        (Some(s), Some(l)) => rs.is_some_and(|r| r.status == ResourceStatus::Applied) && s != l,
+        (Some(_), None) => rs.is_some_and(|r| r.status == ResourceStatus::Applied),
+        _ => false,
+    };
+    let pending = state_cmp.as_ref() != Some(&desired_cmp);
+    let (action, replace_paths, reason) = match &live_cmp {
+        None => (
+            Action::Create,
+            Vec::new(),
+            drifted.then(|| "deleted outside twh".to_string()),
+        ),
+        Some(l) if *l == desired_cmp => {
+            if rs.is_some_and(|r| r.status == ResourceStatus::Applied) {
+                (Action::NoOp, Vec::new(), None)
+            } else {
+                (
+                    Action::Adopt,
+                    Vec::new(),
+                    Some("exists in AWS exactly as declared".into()),
+                )
+            }
+        }
+        Some(l) if managed_before => {
+            let paths: Vec<String> = kind
+                .replace_paths
+                .iter()
+                .filter(|p| l.pointer(p) != desired_cmp.pointer(p))
+                .map(|p| crate::config::validate::display_path(p))
+                .collect();
+            if paths.is_empty() {
+                (Action::Update, paths, None)
+            } else {
+                let reason = format!("{} cannot change in place", paths.join(", "));
+                (Action::Replace, paths, Some(reason))
+            }
+        }
+        Some(_) => (
+            Action::Update,
+            Vec::new(),
+            Some("not managed by twh".into()),
+        ),
+    };
+    let before = live_cmp
+        .clone()
+        .or_else(|| state_cmp.clone().filter(|_| drifted));
+    let (before_disp, after_disp) = match &before {
+        Some(b) => {
+            let (b, a) = secret::display_pair(b, &desired_cmp);
+            (Some(b), Some(a))
+        }
+        None => (None, Some(secret::for_display(&desired_cmp))),
+    };
+    Change {
+        address: d.addr.clone(),
+        kind: kind.name.to_string(),
+        id: d.attributes.id.clone(),
+        action,
+        drifted,
+        pending,
+        before: before_disp,
+        after: after_disp,
+        replace_paths,
+        dependents: Vec::new(),
+        reason,
+        old_id: None,
+        applied: Some(desired_cmp),
+        live_raw: live.cloned(),
+    }
+}
+
+/// Sensitive pointers whose value AWS does return (not write-only): they are
+/// fingerprinted on the live side too, so a change made in AWS is seen.
+fn readable_sensitive(kind: &KindDef, sensitive: &[String], live: &Value) -> Vec<String> {
+    sensitive
+        .iter()
+        .filter(|p| !kind.write_only.iter().any(|w| p.starts_with(w)) && live.pointer(p).is_some())
+        .cloned()
+        .collect()
+}
+
+/// Write-only fields are never read back; compare them against what was
+/// last applied (or, for a resource twh never applied, assume they match).
+fn fill_write_only(kind: &KindDef, live: &mut Value, source: &Value) {
+    for p in kind.write_only {
+        let Some((parent, key)) = p.rsplit_once('/') else {
+            continue;
+        };
+        if live.pointer(p).is_some() {
+            continue;
+        }
+        if let (Some(v), Some(Value::Object(m))) =
+            (source.pointer(p).cloned(), live.pointer_mut(parent))
+        {
+            m.insert(key.to_string(), v);
+        }
+    }
+}
+
+/// The state record for a resource after its change was applied.
+pub fn state_record(
+    d: &Desired,
+    applied: &Value,
+    status: ResourceStatus,
+) -> crate::state::ResourceState {
+    crate::state::ResourceState {
+        kind: d.kind.name.to_string(),
+        id: d.attributes.id.clone(),
+        attributes: d.attributes.clone(),
+        applied: applied.clone(),
+        depends_on: d.depends_on.clone(),
+        lifecycle: d.lifecycle.clone(),
+        status,
+        updated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}

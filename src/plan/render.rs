@@ -1,0 +1,164 @@
+//! Views of a [`Plan`]: the human one (a coloured unified diff of canonical
+//! JSON per resource, then a summary line), JSON (`--output json`, versioned)
+//! and Markdown (for pull-request comments). All read the same value.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+use super::{Action, Change, Plan};
+
+/// Colours on or off; symbols carry the meaning either way.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn pretty(v: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The human plan.
+pub fn human(plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let changed: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp || c.drifted)
+        .collect();
+    if changed.is_empty() {
+        let _ = writeln!(
+            out,
+            "No changes. `{}` matches the files ({} resources checked).",
+            plan.env,
+            plan.changes.len()
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "twh will make these changes in `{}` (account {}, {}):\n",
+        plan.env, plan.identity.account, plan.identity.region
+    );
+    for c in changed {
+        render_change(&mut out, c, style);
+    }
+    let _ = writeln!(out, "{}", summary_line(plan));
+    out
+}
+
+fn render_change(out: &mut String, c: &Change, style: Style) {
+    let color = match c.action {
+        Action::Create | Action::Adopt => "32",
+        Action::Update => "33",
+        Action::Replace | Action::Delete | Action::Forget => "31",
+        Action::NoOp => "36",
+    };
+    let mut labels = vec![c.action.word().to_string()];
+    if c.drifted {
+        labels.push("drifted: changed outside twh".into());
+    }
+    if let Some(r) = &c.reason {
+        labels.push(r.clone());
+    }
+    let head = format!("{} {}", c.action.symbol(), c.address);
+    let _ = writeln!(
+        out,
+        "{} ({})",
+        style.paint(&format!("1;{color}"), &head),
+        labels.join("; ")
+    );
+    if !c.dependents.is_empty() && matches!(c.action, Action::Replace | Action::Delete) {
+        let deps: Vec<String> = c.dependents.iter().map(ToString::to_string).collect();
+        let _ = writeln!(out, "    affects: {}", deps.join(", "));
+    }
+    let before = c.before.as_ref().map(pretty).unwrap_or_default();
+    let after = c.after.as_ref().map(pretty).unwrap_or_default();
+    let diff = TextDiff::from_lines(&before, &after);
+    for (i, group) in diff.grouped_ops(3).iter().enumerate() {
+        if i > 0 {
+            let _ = writeln!(out, "    {}", style.paint("36", "..."));
+        }
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let line = change.value().trim_end_matches('\n');
+                let text = match change.tag() {
+                    ChangeTag::Delete => style.paint("31", &format!("-   {line}")),
+                    ChangeTag::Insert => style.paint("32", &format!("+   {line}")),
+                    ChangeTag::Equal => format!("    {line}"),
+                };
+                let _ = writeln!(out, "  {text}");
+            }
+        }
+    }
+    out.push('\n');
+}
+
+/// `Plan: 1 to create, 2 to update, 0 to replace, 0 to delete; 1 drifted.`
+pub fn summary_line(plan: &Plan) -> String {
+    let s = &plan.summary;
+    let mut line = format!(
+        "Plan: {} to create, {} to update, {} to replace, {} to delete",
+        s.create, s.update, s.replace, s.delete
+    );
+    if s.adopt > 0 {
+        let _ = write!(line, ", {} to adopt", s.adopt);
+    }
+    if s.forget > 0 {
+        let _ = write!(line, ", {} to forget", s.forget);
+    }
+    let _ = write!(line, "; {} drifted.", s.drifted);
+    line
+}
+
+/// `--output json`.
+pub fn json(plan: &Plan) -> String {
+    serde_json::to_string_pretty(plan).unwrap_or_default()
+}
+
+/// A Markdown rendering for pull-request comments.
+pub fn markdown(plan: &Plan) -> String {
+    let mut out = format!(
+        "### twh plan for `{}`\n\n{}\n",
+        plan.env,
+        summary_line(plan)
+    );
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp || c.drifted)
+    {
+        let _ = write!(
+            out,
+            "\n<details><summary><code>{} {}</code> {}{}</summary>\n\n```diff\n",
+            c.action.symbol(),
+            c.address,
+            c.action.word(),
+            if c.drifted { " (drifted)" } else { "" }
+        );
+        let before = c.before.as_ref().map(pretty).unwrap_or_default();
+        let after = c.after.as_ref().map(pretty).unwrap_or_default();
+        let _ = write!(
+            out,
+            "{}",
+            TextDiff::from_lines(&before, &after)
+                .unified_diff()
+                .context_radius(3)
+        );
+        out.push_str("```\n</details>\n");
+    }
+    out
+}

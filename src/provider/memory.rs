@@ -1,0 +1,250 @@
+//! An in-memory provider for every kind: the tests' and offline demos' AWS.
+//!
+//! It behaves like AWS where the core cares: create of an existing id fails
+//! with AlreadyExists, delete of a missing one with NotFound, write-only
+//! fields (credentials) are never read back, and every call is logged. It can
+//! persist itself to a JSON file (`TWH_MEMORY_PROVIDER`) so separate `twh`
+//! processes share one "account", and inject faults: fail the Nth mutating
+//! call, throttle a seeded fraction of calls.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::{CallLog, OutputResolver, Provider, ProviderError};
+use crate::kinds::KindDef;
+
+/// The persisted world: resources by kind and id, stack outputs, faults and
+/// the log of every call ever made (tests read it back).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct World {
+    #[serde(default)]
+    pub resources: BTreeMap<String, BTreeMap<String, Value>>,
+    /// `stack` → `output` → value, for `${cfn:...}`.
+    #[serde(default)]
+    pub stacks: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub faults: Faults,
+    #[serde(default)]
+    pub calls: Vec<super::Call>,
+}
+
+/// Injected faults.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Faults {
+    /// Fail the Nth mutating call (1-based, counted over the world's life)
+    /// with an API error.
+    #[serde(default)]
+    pub fail_mutation: Option<usize>,
+    /// Abort the process at the Nth mutating call, after it took effect
+    /// (a crash between the call and the state write).
+    #[serde(default)]
+    pub crash_after_mutation: Option<usize>,
+    /// Fraction of calls answered with throttling.
+    #[serde(default)]
+    pub throttle_rate: f64,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+pub struct MemoryProvider {
+    world: Mutex<World>,
+    file: Option<PathBuf>,
+    log: CallLog,
+}
+
+impl MemoryProvider {
+    pub fn new(world: World, log: CallLog) -> Self {
+        Self {
+            world: Mutex::new(world),
+            file: None,
+            log,
+        }
+    }
+
+    /// Loads the world from `file` (empty if absent) and saves it after every call.
+    pub fn persistent(file: PathBuf, log: CallLog) -> Result<Self, ProviderError> {
+        let world = match fs_err::read_to_string(&file) {
+            Ok(t) => serde_json::from_str(&t).map_err(|e| {
+                ProviderError::Other(format!("memory provider file `{}`: {e}", file.display()))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => World::default(),
+            Err(e) => return Err(ProviderError::Other(e.to_string())),
+        };
+        Ok(Self {
+            world: Mutex::new(world),
+            file: Some(file),
+            log,
+        })
+    }
+
+    pub fn world(&self) -> World {
+        self.world.lock().map(|w| w.clone()).unwrap_or_default()
+    }
+
+    /// Runs one call: logs it, applies faults, runs `f` on the world, saves.
+    fn call<T>(
+        &self,
+        kind: &KindDef,
+        operation: &str,
+        mutating: bool,
+        f: impl FnOnce(&mut BTreeMap<String, Value>) -> Result<T, ProviderError>,
+    ) -> Result<T, ProviderError> {
+        let service = kind.service.as_str();
+        self.log.record(service, operation, mutating);
+        let mut w = self
+            .world
+            .lock()
+            .map_err(|_| ProviderError::Other("memory provider poisoned".into()))?;
+        w.calls.push(super::Call {
+            service: service.into(),
+            operation: operation.into(),
+            mutating,
+        });
+        let n = w.calls.len() as u64;
+        let throttled = w.faults.throttle_rate > 0.0 && {
+            // A cheap deterministic hash of (seed, call number).
+            let x = (w.faults.seed ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            ((x >> 11) as f64 / (1u64 << 53) as f64) < w.faults.throttle_rate
+        };
+        let mutation_no = w.calls.iter().filter(|c| c.mutating).count();
+        let result = if throttled {
+            Err(ProviderError::Throttled {
+                service: service.into(),
+                operation: operation.into(),
+            })
+        } else if mutating && w.faults.fail_mutation == Some(mutation_no) {
+            Err(ProviderError::Api {
+                service: service.into(),
+                operation: operation.into(),
+                message: format!("injected failure of mutating call #{mutation_no}"),
+            })
+        } else {
+            f(w.resources.entry(kind.name.to_string()).or_default())
+        };
+        let crash =
+            mutating && result.is_ok() && w.faults.crash_after_mutation == Some(mutation_no);
+        if let Some(file) = &self.file {
+            let text = serde_json::to_string_pretty(&*w)
+                .map_err(|e| ProviderError::Other(e.to_string()))?;
+            crate::state::local::write_atomic(file, text.as_bytes())
+                .map_err(|e| ProviderError::Other(e.to_string()))?;
+        }
+        if crash {
+            // Simulates kill -9 right after AWS accepted the call.
+            std::process::abort();
+        }
+        result
+    }
+}
+
+fn id_of(kind: &KindDef, spec: &Value) -> Result<String, ProviderError> {
+    kind.identity_parts(spec)
+        .map(|p| p.join("."))
+        .ok_or_else(|| ProviderError::Other(format!("{} spec has no identity", kind.name)))
+}
+
+/// What AWS would answer: the stored spec without write-only fields.
+fn readable(kind: &KindDef, spec: &Value) -> Value {
+    let mut v = spec.clone();
+    for p in kind.write_only {
+        if let Some((parent, key)) = p.rsplit_once('/')
+            && let Some(Value::Object(m)) = v.pointer_mut(parent)
+        {
+            m.remove(key);
+        }
+    }
+    v
+}
+
+fn op(kind: &KindDef, verb: &str) -> String {
+    format!("{verb}:{}", kind.name)
+}
+
+#[async_trait::async_trait]
+impl Provider for MemoryProvider {
+    async fn read(
+        &self,
+        kind: &'static KindDef,
+        ids: &[String],
+    ) -> Result<Vec<Option<Value>>, ProviderError> {
+        self.call(kind, &op(kind, "read"), false, |store| {
+            Ok(ids
+                .iter()
+                .map(|id| store.get(id).map(|s| readable(kind, s)))
+                .collect())
+        })
+    }
+
+    async fn create(&self, kind: &'static KindDef, spec: &Value) -> Result<(), ProviderError> {
+        let id = id_of(kind, spec)?;
+        self.call(kind, &op(kind, "create"), true, |store| {
+            if store.contains_key(&id) {
+                return Err(ProviderError::AlreadyExists {
+                    kind: kind.name.into(),
+                    id: id.clone(),
+                });
+            }
+            store.insert(id.clone(), spec.clone());
+            Ok(())
+        })
+    }
+
+    async fn update(
+        &self,
+        kind: &'static KindDef,
+        spec: &Value,
+        _live: &Value,
+    ) -> Result<(), ProviderError> {
+        let id = id_of(kind, spec)?;
+        self.call(kind, &op(kind, "update"), true, |store| {
+            match store.get_mut(&id) {
+                Some(v) => {
+                    *v = spec.clone();
+                    Ok(())
+                }
+                None => Err(ProviderError::NotFound {
+                    kind: kind.name.into(),
+                    id: id.clone(),
+                }),
+            }
+        })
+    }
+
+    async fn delete(&self, kind: &'static KindDef, id: &str) -> Result<(), ProviderError> {
+        self.call(kind, &op(kind, "delete"), true, |store| {
+            match store.remove(id) {
+                Some(_) => Ok(()),
+                None => Err(ProviderError::NotFound {
+                    kind: kind.name.into(),
+                    id: id.into(),
+                }),
+            }
+        })
+    }
+
+    async fn list(&self, kind: &'static KindDef) -> Result<Vec<String>, ProviderError> {
+        self.call(kind, &op(kind, "list"), false, |store| {
+            Ok(store.keys().cloned().collect())
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl OutputResolver for MemoryProvider {
+    async fn output(&self, stack: &str, output: &str) -> Result<String, ProviderError> {
+        let w = self
+            .world
+            .lock()
+            .map_err(|_| ProviderError::Other("memory provider poisoned".into()))?;
+        w.stacks
+            .get(stack)
+            .and_then(|s| s.get(output))
+            .cloned()
+            .ok_or_else(|| {
+                ProviderError::Other(format!("stack `{stack}` has no output `{output}`"))
+            })
+    }
+}

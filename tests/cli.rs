@@ -1,0 +1,247 @@
+//! The `twh` binary as a user runs it: exit codes, messages, help.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::json;
+
+use common::Repo;
+
+fn twh(repo: &Repo) -> Command {
+    let mut c = Command::cargo_bin("twh").expect("binary");
+    c.current_dir(repo.path())
+        .env("TWH_MEMORY_PROVIDER", repo.file("aws.json"))
+        .env("TWH_RETRY_BASE_MS", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("TWH_ENV")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_PROFILE");
+    c
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn diff_sync_diff_exit_codes() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let o = twh(&repo).arg("diff").output().expect("run");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("+ glue_database.warehouse (create)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o)
+            .contains("Plan: 4 to create, 0 to update, 0 to replace, 0 to delete; 0 drifted.")
+    );
+
+    // Not a terminal: sync refuses without --auto-approve, and changes nothing.
+    let o = twh(&repo).arg("sync").output().expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("rerun with --auto-approve"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!repo.file("state/dev.json").exists());
+
+    let o = twh(&repo)
+        .args(["sync", "--auto-approve"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Sync complete: 4 changed"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = twh(&repo).arg("plan").output().expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("No changes. `dev` matches the files (4 resources checked)."));
+
+    // A second sync: nothing to do, and no mutating call (read from the
+    // provider's persisted call log).
+    let calls_before = mutating_calls(&repo);
+    let o = twh(&repo).args(["apply", "-y"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(mutating_calls(&repo), calls_before);
+}
+
+fn mutating_calls(repo: &Repo) -> usize {
+    let w: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.file("aws.json")).expect("world"))
+            .expect("json");
+    w["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter(|c| c["mutating"] == json!(true))
+        .count()
+}
+
+#[test]
+fn json_output_is_versioned_and_counts_calls() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let o = twh(&repo)
+        .args(["diff", "--output", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json plan");
+    assert_eq!(v["format_version"], json!("1.0"));
+    assert_eq!(v["summary"]["create"], json!(4));
+    assert!(v["api_calls"]["reads"].as_u64().expect("reads") >= 1);
+    assert_eq!(v["api_calls"]["mutations"], json!(0));
+    assert_eq!(v["changes"][0]["action"], json!("create"));
+}
+
+#[test]
+fn validate_reports_every_error_with_location() {
+    let repo = Repo::new();
+    repo.write_text(
+        "resources/broken.json",
+        "{\n  \"type\": \"glue_database\",\n  \"name\": \"x\"\n  \"spec\": {}\n}\n",
+    );
+    repo.write(
+        "resources/typo.json",
+        &json!({"type": "glue_crawlr", "name": "a", "spec": {}}),
+    );
+    repo.write(
+        "resources/var.json",
+        &json!({"type": "athena_view", "name": "v", "spec": {
+        "Name": "v", "Database": "${var.nope}", "WorkGroup": "primary", "Sql": "select 1"}}),
+    );
+    repo.write("resources/ref.json", &json!({"type": "athena_view", "name": "w", "spec": {
+        "Name": "w", "Database": "${ref:glue_database.missing.name}", "WorkGroup": "primary", "Sql": "select 1"}}));
+    let o = twh(&repo).arg("validate").output().expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error: invalid JSON in `resources/broken.json`: expected `,` or `}`\n  --> resources/broken.json:4:3"), "{err}");
+    assert!(
+        err.contains("error: unknown resource type `glue_crawlr`\n  --> resources/typo.json:2:11"),
+        "{err}"
+    );
+    assert!(err.contains("hint: did you mean `glue_crawler`?"), "{err}");
+    assert!(err.contains("error: undefined variable `nope` in environment `dev` (in `athena_view.v`)\n  --> resources/var.json:6:17"), "{err}");
+    assert!(
+        err.contains(
+            "error: reference to undeclared resource `glue_database.missing` in `athena_view.w`"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("4 errors found; nothing was changed."),
+        "{err}"
+    );
+    // The snippet shows the offending line with a caret.
+    assert!(err.contains("4 |   \"spec\": {}\n  |   ^"), "{err}");
+}
+
+#[test]
+fn a_held_lock_fails_fast_and_force_unlock_clears_it() {
+    let repo = Repo::new();
+    repo.small_estate();
+    repo.write("state/dev.lock", &json!({"ID": "lock-123", "operation": "sync", "who": "ci@runner", "host": "runner", "pid": 4242, "created": "2026-01-01T00:00:00Z"}));
+    let o = twh(&repo).args(["sync", "-y"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("the state is locked by `ci@runner` (pid 4242) running `sync` since 2026-01-01T00:00:00Z"), "{err}");
+    assert!(err.contains("twh force-unlock lock-123"), "{err}");
+    let o = twh(&repo)
+        .args(["force-unlock", "wrong"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1));
+    let o = twh(&repo)
+        .args(["force-unlock", "lock-123"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = twh(&repo).args(["sync", "-y"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn state_list_show_rm() {
+    let repo = Repo::new();
+    repo.small_estate();
+    twh(&repo).args(["sync", "-y"]).assert().success();
+    let o = twh(&repo).args(["state", "list"]).output().expect("run");
+    assert_eq!(
+        stdout(&o),
+        "athena_view.orders_v\tticket_warehouse_dev.orders_v\nglue_crawler.orders\tticket_warehouse_orders-dev\nglue_database.warehouse\tticket_warehouse_dev\niam_role.crawler\ttwh-crawler-dev\n"
+    );
+    let o = twh(&repo)
+        .args(["state", "show", "glue_database.warehouse"])
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        v["attributes"]["arn"],
+        json!("arn:aws:glue:us-east-1:123456789012:database/ticket_warehouse_dev")
+    );
+    twh(&repo)
+        .args(["state", "rm", "glue_crawler.orders"])
+        .assert()
+        .success();
+    // No longer managed: the next plan sees an existing, matching crawler and adopts it.
+    let o = twh(&repo).args(["diff"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stdout(&o).contains("= glue_crawler.orders (adopt"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    for cmd in [
+        "diff",
+        "sync",
+        "validate",
+        "schema",
+        "state",
+        "force-unlock",
+        "completions",
+    ] {
+        let o = Command::cargo_bin("twh")
+            .expect("bin")
+            .args([cmd, "--help"])
+            .output()
+            .expect("run");
+        assert!(o.status.success());
+        let out = stdout(&o);
+        assert!(
+            out.contains("Example") || cmd == "state",
+            "`twh {cmd} --help` has no example:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn schema_prints_a_json_schema() {
+    let repo = Repo::new();
+    let o = twh(&repo)
+        .args(["schema", "athena_view"])
+        .output()
+        .expect("run");
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        v["required"],
+        json!(["Name", "Database", "WorkGroup", "Sql"])
+    );
+    let o = twh(&repo).args(["schema", "nope"]).output().expect("run");
+    assert_eq!(o.status.code(), Some(1));
+}

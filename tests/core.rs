@@ -1,0 +1,564 @@
+//! The reconciler core against the in-memory provider: create, idempotence,
+//! update, replace, delete, drift, failures and reruns, locks, secrets.
+
+mod common;
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use common::{Repo, crawler};
+use twh::apply::{self, ApplyOptions, ApplyReport, Silent};
+use twh::config::{self, LoadOptions};
+use twh::kinds::Service;
+use twh::plan::{self, Action, Plan, PlanOptions};
+use twh::provider::memory::{MemoryProvider, World};
+use twh::provider::retry::RetryPolicy;
+use twh::provider::{CallLog, Identity, Providers};
+use twh::state::local::LocalBackend;
+use twh::state::{Backend, LockInfo, StateError, StateFile};
+
+struct Harness {
+    repo: Repo,
+    mem: Arc<MemoryProvider>,
+    calls: CallLog,
+}
+
+impl Harness {
+    fn new(repo: Repo) -> Self {
+        Self::with_world(repo, World::default())
+    }
+
+    fn with_world(repo: Repo, world: World) -> Self {
+        let calls = CallLog::default();
+        let mem = Arc::new(MemoryProvider::new(world, calls.clone()));
+        Self { repo, mem, calls }
+    }
+
+    fn providers(&self) -> Providers {
+        let identity = Identity {
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+        };
+        let mut p = Providers::new(identity, self.mem.clone(), self.calls.clone());
+        for s in [
+            Service::Glue,
+            Service::Athena,
+            Service::QuickSight,
+            Service::Iam,
+        ] {
+            p = p.with(s, self.mem.clone());
+        }
+        p
+    }
+
+    fn backend(&self) -> Arc<dyn Backend> {
+        Arc::new(LocalBackend::new(&self.repo.path().join("state"), "dev"))
+    }
+
+    async fn state(&self) -> StateFile {
+        self.backend()
+            .read()
+            .await
+            .expect("read state")
+            .unwrap_or_else(|| StateFile::new("dev"))
+    }
+
+    async fn plan(&self) -> Plan {
+        self.plan_from(&self.state().await).await
+    }
+
+    async fn plan_from(&self, st: &StateFile) -> Plan {
+        let (cfg, diags) = config::load(
+            self.repo.path(),
+            "dev",
+            &LoadOptions {
+                require_secrets: true,
+            },
+        );
+        assert!(!diags.has_errors(), "config errors: {diags:?}");
+        plan::plan(&cfg, st, &self.providers(), &PlanOptions::default())
+            .await
+            .expect("plan")
+    }
+
+    /// Plans and applies from one read of state, as `twh sync` does.
+    async fn sync_with(&self, opts: &ApplyOptions) -> (Plan, ApplyReport) {
+        let st = self.state().await;
+        let p = self.plan_from(&st).await;
+        assert!(!p.errors.has_errors(), "plan errors: {:?}", p.errors);
+        let (report, _) = apply::apply(
+            &p,
+            st,
+            self.backend(),
+            &self.providers(),
+            opts,
+            Arc::new(Silent),
+        )
+        .await;
+        (p, report)
+    }
+
+    async fn sync(&self) -> (Plan, ApplyReport) {
+        self.sync_with(&fast()).await
+    }
+
+    fn mutations(&self) -> usize {
+        self.calls.counts().mutations
+    }
+}
+
+fn fast() -> ApplyOptions {
+    ApplyOptions {
+        parallelism: 4,
+        allow_replace: false,
+        retry: RetryPolicy {
+            attempts: 6,
+            base: std::time::Duration::from_millis(1),
+            max: std::time::Duration::from_millis(5),
+        },
+    }
+}
+
+fn action_of(p: &Plan, addr: &str) -> Action {
+    p.changes
+        .iter()
+        .find(|c| c.address.to_string() == addr)
+        .map_or(Action::NoOp, |c| c.action)
+}
+
+#[tokio::test]
+async fn creates_from_empty_in_dependency_order() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    let (p, report) = h.sync().await;
+    assert_eq!(
+        p.summary.create,
+        4,
+        "{}",
+        twh::plan::render::summary_line(&p)
+    );
+    assert!(report.ok(), "{report:?}");
+    let world = h.mem.world();
+    let crawler = &world.resources["glue_crawler"]["ticket_warehouse_orders-dev"];
+    // References resolved to the dependencies' attributes.
+    assert_eq!(
+        crawler["Role"],
+        json!("arn:aws:iam::123456789012:role/twh-crawler-dev")
+    );
+    assert_eq!(crawler["DatabaseName"], json!("ticket_warehouse_dev"));
+    assert_eq!(
+        crawler["Targets"]["S3Targets"][0]["Path"],
+        json!("s3://twh-lake-dev/ticketsauce/orders/")
+    );
+    // Account fields are filled from the caller identity.
+    assert_eq!(
+        world.resources["glue_database"]["ticket_warehouse_dev"]["CatalogId"],
+        json!("123456789012")
+    );
+    // Dependencies were created before their dependents.
+    let ops: Vec<String> = world
+        .calls
+        .iter()
+        .filter(|c| c.mutating)
+        .map(|c| c.operation.clone())
+        .collect();
+    let pos = |op: &str| ops.iter().position(|o| o == op).expect(op);
+    assert!(pos("create:iam_role") < pos("create:glue_crawler"));
+    assert!(pos("create:glue_database") < pos("create:glue_crawler"));
+    assert!(pos("create:glue_database") < pos("create:athena_view"));
+    let st = h.state().await;
+    assert_eq!(st.resources.len(), 4);
+    assert!(st.serial >= 4);
+}
+
+#[tokio::test]
+async fn second_sync_makes_zero_mutating_calls() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    h.sync().await;
+    let before = h.mutations();
+    let serial = h.state().await.serial;
+    let (p, report) = h.sync().await;
+    assert!(
+        !p.has_changes(),
+        "{}",
+        twh::plan::render::human(&p, twh::plan::render::Style { color: false })
+    );
+    assert!(report.applied.is_empty());
+    assert_eq!(
+        h.mutations(),
+        before,
+        "a second sync must not call a mutating API"
+    );
+    assert_eq!(
+        h.state().await.serial,
+        serial,
+        "nothing to do, nothing written"
+    );
+}
+
+#[tokio::test]
+async fn a_changed_file_updates_in_place() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    h.sync().await;
+    h.repo.write(
+        "resources/glue/crawlers/orders.json",
+        &crawler("orders", Some("cron(0 6 * * ? *)")),
+    );
+    let p = h.plan().await;
+    assert_eq!(action_of(&p, "glue_crawler.orders"), Action::Update);
+    let c = p
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "glue_crawler.orders")
+        .expect("change");
+    assert!(c.pending && !c.drifted);
+    let text = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
+    assert!(
+        text.contains("+     \"Schedule\": \"cron(0 6 * * ? *)\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete; 0 drifted."),
+        "{text}"
+    );
+    let (_, report) = h.sync().await;
+    assert!(report.ok());
+    assert_eq!(
+        h.mem.world().resources["glue_crawler"]["ticket_warehouse_orders-dev"]["Schedule"],
+        json!("cron(0 6 * * ? *)")
+    );
+    assert!(!h.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn out_of_band_change_is_drift_and_sync_repairs_it() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    h.sync().await;
+    // Someone edits the crawler in the console.
+    let mut world = h.mem.world();
+    world
+        .resources
+        .get_mut("glue_crawler")
+        .expect("kind")
+        .get_mut("ticket_warehouse_orders-dev")
+        .expect("crawler")["Schedule"] = json!("cron(0 1 * * ? *)");
+    let h = Harness::with_world(h.repo, world);
+    let p = h.plan().await;
+    let c = p
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "glue_crawler.orders")
+        .expect("change");
+    assert_eq!(c.action, Action::Update);
+    assert!(c.drifted, "live differs from last applied: drift");
+    assert!(!c.pending, "the files did not change");
+    assert_eq!(p.summary.drifted, 1);
+    h.sync().await;
+    assert!(
+        h.mem.world().resources["glue_crawler"]["ticket_warehouse_orders-dev"]
+            .get("Schedule")
+            .is_none()
+    );
+    assert!(!h.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn removed_file_deletes_only_what_twh_manages() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let mut world = World::default();
+    // A crawler made by hand: never twh's to delete.
+    world
+        .resources
+        .entry("glue_crawler".into())
+        .or_default()
+        .insert("handmade".into(), json!({"Name": "handmade", "Role": "r"}));
+    let h = Harness::with_world(repo, world);
+    h.sync().await;
+    h.repo.remove("resources/glue/crawlers/orders.json");
+    let p = h.plan().await;
+    assert_eq!(action_of(&p, "glue_crawler.orders"), Action::Delete);
+    assert_eq!(p.summary.delete, 1);
+    h.sync().await;
+    let w = h.mem.world();
+    assert!(!w.resources["glue_crawler"].contains_key("ticket_warehouse_orders-dev"));
+    assert!(w.resources["glue_crawler"].contains_key("handmade"));
+    assert!(
+        !h.state()
+            .await
+            .resources
+            .keys()
+            .any(|a| a.to_string() == "glue_crawler.orders")
+    );
+}
+
+#[tokio::test]
+async fn prevent_destroy_refuses_delete() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let mut db: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.file("resources/glue/database.json")).expect("read"),
+    )
+    .expect("json");
+    db["lifecycle"] = json!({"prevent_destroy": true});
+    repo.write("resources/glue/database.json", &db);
+    let h = Harness::new(repo);
+    h.sync().await;
+    h.repo.remove("resources/glue/database.json");
+    h.repo.remove("resources/glue/crawlers/orders.json");
+    h.repo.remove("resources/athena/views.json");
+    let p = h.plan().await;
+    let msgs: Vec<String> = p.errors.errors().map(|d| d.summary.clone()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "`glue_database.warehouse` was removed from the files, but its lifecycle has `prevent_destroy`"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn identity_change_replaces_and_tables_need_approval() {
+    let repo = Repo::new();
+    repo.small_estate();
+    repo.write(
+        "resources/glue/tables/orders.json",
+        &json!({"type": "glue_table", "name": "orders", "spec": {
+            "DatabaseName": "${ref:glue_database.warehouse.name}",
+            "TableInput": {"Name": "orders", "TableType": "EXTERNAL_TABLE",
+                "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "string"}], "Location": "s3://${var.lake_bucket}/orders/"}}}}),
+    );
+    let h = Harness::new(repo);
+    h.sync().await;
+    h.repo.write(
+        "resources/glue/tables/orders.json",
+        &json!({"type": "glue_table", "name": "orders", "spec": {
+            "DatabaseName": "${ref:glue_database.warehouse.name}",
+            "TableInput": {"Name": "orders_v2", "TableType": "EXTERNAL_TABLE",
+                "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "string"}], "Location": "s3://${var.lake_bucket}/orders/"}}}}),
+    );
+    let p = h.plan().await;
+    let c = p
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "glue_table.orders")
+        .expect("change");
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(c.old_id.as_deref(), Some("ticket_warehouse_dev.orders"));
+    let refused = apply::refused(&p, &fast());
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(refused[0].starts_with("`glue_table.orders` would be replaced"));
+    let opts = ApplyOptions {
+        allow_replace: true,
+        ..fast()
+    };
+    assert!(apply::refused(&p, &opts).is_empty());
+    let (_, report) = h.sync_with(&opts).await;
+    assert!(report.ok(), "{report:?}");
+    let tables = &h.mem.world().resources["glue_table"];
+    assert!(tables.contains_key("ticket_warehouse_dev.orders_v2"));
+    assert!(!tables.contains_key("ticket_warehouse_dev.orders"));
+}
+
+#[tokio::test]
+async fn a_replace_only_field_forces_replace() {
+    let repo = Repo::new();
+    repo.write(
+        "resources/quicksight/source.json",
+        &json!({"type": "quicksight_data_source", "name": "athena", "spec": {
+            "DataSourceId": "twh-athena-${env}", "Name": "Athena", "Type": "ATHENA",
+            "DataSourceParameters": {"AthenaParameters": {"WorkGroup": "primary"}}}}),
+    );
+    let h = Harness::new(repo);
+    h.sync().await;
+    let mut v: Value = serde_json::from_str(
+        &std::fs::read_to_string(h.repo.file("resources/quicksight/source.json")).expect("r"),
+    )
+    .expect("j");
+    v["spec"]["Type"] = json!("S3");
+    v["spec"]["DataSourceParameters"] =
+        json!({"S3Parameters": {"ManifestFileLocation": {"Bucket": "b", "Key": "k"}}});
+    h.repo.write("resources/quicksight/source.json", &v);
+    let p = h.plan().await;
+    let c = p
+        .changes
+        .iter()
+        .find(|c| c.address.to_string() == "quicksight_data_source.athena")
+        .expect("change");
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(c.replace_paths, ["Type"]);
+}
+
+#[tokio::test]
+async fn a_failure_stops_only_dependents_and_a_rerun_converges() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let mut world = World::default();
+    // The first mutating call fails; with parallelism 1 and sorted order
+    // that is the glue database, which the crawler and the view need.
+    world.faults.fail_mutation = Some(1);
+    let h = Harness::with_world(repo, world);
+    let opts = ApplyOptions {
+        parallelism: 1,
+        ..fast()
+    };
+    let (_, report) = h.sync_with(&opts).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(report.failed[0].0.to_string(), "glue_database.warehouse");
+    let skipped: Vec<String> = report.skipped.iter().map(ToString::to_string).collect();
+    assert_eq!(skipped, ["athena_view.orders_v", "glue_crawler.orders"]);
+    assert_eq!(
+        report.applied.len(),
+        1,
+        "the role does not depend on the database"
+    );
+    // Rerun (the fault is spent): converges, nothing duplicated.
+    let (_, report) = h.sync_with(&opts).await;
+    assert!(report.ok(), "{report:?}");
+    let w = h.mem.world();
+    let total: usize = w.resources.values().map(|m| m.len()).sum();
+    assert_eq!(total, 4);
+    assert!(!h.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn throttling_is_retried() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let mut world = World::default();
+    world.faults.throttle_rate = 0.3;
+    world.faults.seed = 7;
+    let h = Harness::with_world(repo, world);
+    let (_, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+    let w = h.mem.world();
+    assert!(
+        w.calls.len() > h.calls.counts().mutations,
+        "some calls were throttled and retried"
+    );
+    let total: usize = w.resources.values().map(|m| m.len()).sum();
+    assert_eq!(total, 4);
+}
+
+#[tokio::test]
+async fn a_create_that_crashed_before_its_record_is_adopted_not_duplicated() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    // Simulate: the write-ahead record exists and AWS has the resource, but
+    // the run died before recording success.
+    h.sync().await;
+    let backend = h.backend();
+    let mut st = h.state().await;
+    for r in st.resources.values_mut() {
+        r.status = twh::state::ResourceStatus::Creating;
+    }
+    backend.write(&st).await.expect("write");
+    let p = h.plan().await;
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.summary.adopt, 4);
+    let before = h.mutations();
+    h.sync().await;
+    assert_eq!(h.mutations(), before, "adopting makes no AWS call");
+    assert!(!h.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn an_unmanaged_resource_that_differs_is_a_conflict() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let mut world = World::default();
+    world.resources.entry("glue_database".into()).or_default().insert(
+        "ticket_warehouse_dev".into(),
+        json!({"CatalogId": "123456789012", "DatabaseInput": {"Name": "ticket_warehouse_dev", "Description": "someone else's"}}),
+    );
+    let h = Harness::with_world(repo, world);
+    let p = h.plan().await;
+    let msgs: Vec<String> = p.errors.errors().map(|d| d.summary.clone()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "`glue_database.warehouse`: glue_database `ticket_warehouse_dev` already exists in AWS but is not managed by twh, and differs from the file"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn lock_contention_names_the_holder() {
+    let repo = Repo::new();
+    let b = LocalBackend::new(&repo.path().join("state"), "dev");
+    let first = LockInfo::new("sync");
+    b.lock(&first).await.expect("lock");
+    let err = b.lock(&LockInfo::new("sync")).await.expect_err("contended");
+    match &err {
+        StateError::Locked { holder } => assert_eq!(holder.id, first.id),
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    assert!(err.to_string().contains(&first.id));
+    let waited = twh::state::lock_with_timeout(
+        &b,
+        &LockInfo::new("sync"),
+        std::time::Duration::from_millis(300),
+    )
+    .await;
+    assert!(matches!(waited, Err(StateError::Locked { .. })));
+}
+
+#[tokio::test]
+#[allow(unsafe_code)] // std::env::set_var: the variable is this test's own
+async fn secrets_never_reach_output_or_state() {
+    let secret = "s3cr3t-P@ssw0rd-4242";
+    // A variable name unique to this test: tests run in parallel threads.
+    unsafe { std::env::set_var("TWH_TEST_DS_PASSWORD", secret) };
+    let repo = Repo::new();
+    repo.write(
+        "resources/quicksight/redshift.json",
+        &json!({"type": "quicksight_data_source", "name": "redshift", "spec": {
+            "DataSourceId": "twh-redshift-${env}", "Name": "Redshift", "Type": "REDSHIFT",
+            "DataSourceParameters": {"RedshiftParameters": {"Host": "h.example", "Port": 5439, "Database": "dw"}},
+            "Credentials": {"CredentialPair": {"Username": "twh", "Password": "${env_var:TWH_TEST_DS_PASSWORD}"}}}}),
+    );
+    let h = Harness::new(repo);
+    let (p, report) = h.sync().await;
+    assert!(report.ok());
+    // AWS got the real value...
+    assert_eq!(
+        h.mem.world().resources["quicksight_data_source"]["twh-redshift-dev"]["Credentials"]["CredentialPair"]
+            ["Password"],
+        json!(secret)
+    );
+    // ...nothing else did.
+    let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
+    let json_out = twh::plan::render::json(&p);
+    let state_text = std::fs::read_to_string(h.repo.file("state/dev.json")).expect("state");
+    for (what, text) in [
+        ("human plan", &human),
+        ("json plan", &json_out),
+        ("state", &state_text),
+        ("debug", &format!("{:?}", p.desired)),
+    ] {
+        assert!(!text.contains(secret), "secret leaked into {what}");
+    }
+    assert!(human.contains("(sensitive)"));
+    // No change while the secret is the same (it is write-only: never read back).
+    assert!(!h.plan().await.has_changes());
+    // A new secret is detected and shown without its value.
+    unsafe { std::env::set_var("TWH_TEST_DS_PASSWORD", "another-secret-9999") };
+    let p = h.plan().await;
+    assert_eq!(
+        action_of(&p, "quicksight_data_source.redshift"),
+        Action::Update
+    );
+    let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
+    assert!(human.contains("(sensitive, changed)"), "{human}");
+    assert!(!human.contains("another-secret-9999"));
+    unsafe { std::env::remove_var("TWH_TEST_DS_PASSWORD") };
+}
