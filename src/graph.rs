@@ -10,6 +10,8 @@ use crate::addr::Address;
 pub struct Graph {
     /// node → the nodes it depends on.
     deps: BTreeMap<Address, BTreeSet<Address>>,
+    /// node → the nodes depending on it (kept so `dependents` is not a scan).
+    rdeps: BTreeMap<Address, BTreeSet<Address>>,
 }
 
 impl Graph {
@@ -20,6 +22,10 @@ impl Graph {
     /// `from` depends on `to`.
     pub fn add_edge(&mut self, from: Address, to: Address) {
         self.deps.entry(to.clone()).or_default();
+        self.rdeps
+            .entry(to.clone())
+            .or_default()
+            .insert(from.clone());
         self.deps.entry(from).or_default().insert(to);
     }
 
@@ -32,8 +38,8 @@ impl Graph {
         let mut out = BTreeSet::new();
         let mut todo = vec![a.clone()];
         while let Some(x) = todo.pop() {
-            for (n, ds) in &self.deps {
-                if ds.contains(&x) && out.insert(n.clone()) {
+            for n in self.rdeps.get(&x).into_iter().flatten() {
+                if out.insert(n.clone()) {
                     todo.push(n.clone());
                 }
             }

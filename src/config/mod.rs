@@ -64,11 +64,13 @@ pub struct Config {
     pub resources: Vec<Resource>,
     pub graph: Graph,
     pub sources: Sources,
+    /// Address → position in `resources`.
+    index: HashMap<Address, usize>,
 }
 
 impl Config {
     pub fn resource(&self, addr: &Address) -> Option<&Resource> {
-        self.resources.iter().find(|r| &r.addr == addr)
+        self.index.get(addr).map(|i| &self.resources[*i])
     }
 
     pub fn environment(&self) -> Environment {
@@ -241,6 +243,12 @@ pub fn load(root: &Path, env: &str, opts: &LoadOptions) -> (Config, Diagnostics)
         validate_spec(r, &cfg.sources, &mut diags);
     }
 
+    cfg.index = cfg
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.addr.clone(), i))
+        .collect();
     check_references(&mut cfg, &mut diags);
     diags.sort();
     (cfg, diags)
@@ -679,7 +687,8 @@ fn validate_spec(r: &Resource, sources: &Sources, diags: &mut Diagnostics) {
 /// References name declared resources and valid attributes; the graph has
 /// no cycle.
 fn check_references(cfg: &mut Config, diags: &mut Diagnostics) {
-    let addrs: Vec<Address> = cfg.resources.iter().map(|r| r.addr.clone()).collect();
+    let addrs: std::collections::BTreeSet<Address> =
+        cfg.resources.iter().map(|r| r.addr.clone()).collect();
     let mut graph = Graph::default();
     for r in &mut cfg.resources {
         graph.add_node(r.addr.clone());
