@@ -52,10 +52,15 @@ impl Context {
                 p
             }
             None => {
-                return Err(format!(
-                    "the AWS providers are not part of this build yet; set {}=FILE to run against the in-memory provider",
-                    crate::env::MEMORY_PROVIDER
-                ));
+                let sdk = crate::provider::aws::sdk_config(
+                    g.profile.as_deref(),
+                    g.region.as_deref(),
+                    env.region.as_deref(),
+                )
+                .await;
+                crate::provider::aws::providers(&sdk, calls)
+                    .await
+                    .map_err(|e| e.to_string())?
             }
         };
         if let Some(expected) = &env.account_id

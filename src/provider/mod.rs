@@ -7,6 +7,12 @@
 //! shape as the `spec` of its kind (the AWS input shape), so the core
 //! compares like with like after normalization.
 
+pub mod aws;
+pub mod aws_athena;
+pub mod aws_common;
+pub mod aws_glue;
+pub mod aws_iam;
+pub mod aws_quicksight;
 pub mod memory;
 pub mod retry;
 

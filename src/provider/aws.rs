@@ -1,0 +1,175 @@
+//! The real AWS: one `SdkConfig` from the SDK's default chain (environment,
+//! profiles, SSO, container and instance roles; `AWS_ENDPOINT_URL` and
+//! `AWS_ENDPOINT_URL_<SERVICE>` for emulators), the caller's identity from
+//! STS, `${cfn:STACK.OUTPUT}` from CloudFormation, and one provider per
+//! service.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use tokio::sync::Mutex;
+
+use super::aws_athena::AthenaProvider;
+use super::aws_common::{Caller, Op};
+use super::aws_glue::GlueProvider;
+use super::aws_iam::IamProvider;
+use super::aws_quicksight::QuickSightProvider;
+use super::{CallLog, Identity, OutputResolver, ProviderError, Providers};
+use crate::kinds::Service;
+
+/// Loads the SDK configuration from the default chain. `--profile` and
+/// `--region` override it; the environment file's region comes next; the
+/// chain's own region (or `us-east-1`) last.
+pub async fn sdk_config(
+    profile: Option<&str>,
+    region: Option<&str>,
+    fallback_region: Option<&str>,
+) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = region.or(fallback_region) {
+        loader = loader.region(Region::new(r.to_string()));
+    }
+    let cfg = loader.load().await;
+    if cfg.region().is_none() {
+        return cfg
+            .into_builder()
+            .region(Region::from_static("us-east-1"))
+            .build();
+    }
+    cfg
+}
+
+/// An S3 client for `cfg`: path-style addressing when an endpoint URL is
+/// set (emulators cannot serve virtual-host buckets on an IP address).
+pub fn s3_client(cfg: &SdkConfig) -> aws_sdk_s3::Client {
+    let mut b = aws_sdk_s3::config::Builder::from(cfg);
+    if cfg.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some() {
+        b = b.force_path_style(true);
+    }
+    aws_sdk_s3::Client::from_conf(b.build())
+}
+
+/// The caller's account, from STS GetCallerIdentity.
+pub async fn identity(cfg: &SdkConfig, log: &CallLog) -> Result<Identity, ProviderError> {
+    let region = cfg
+        .region()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "us-east-1".into());
+    let sts = aws_sdk_sts::Client::new(cfg);
+    let caller = Caller::new(
+        log.clone(),
+        Identity {
+            account: String::new(),
+            region: region.clone(),
+        },
+    );
+    let out = caller
+        .call(
+            Op::read("sts", "GetCallerIdentity", "identity", "caller"),
+            || sts.get_caller_identity().send(),
+        )
+        .await
+        .map_err(|e| {
+            ProviderError::Other(format!(
+                "cannot find who the AWS credentials belong to: {e}; check --profile and the AWS_* variables"
+            ))
+        })?;
+    let account = out
+        .account
+        .ok_or_else(|| ProviderError::Other("STS GetCallerIdentity returned no account".into()))?;
+    Ok(Identity { account, region })
+}
+
+/// `${cfn:STACK.OUTPUT}`: one DescribeStacks per stack, cached for the run.
+pub struct CfnOutputs {
+    client: aws_sdk_cloudformation::Client,
+    caller: Caller,
+    cache: Mutex<HashMap<String, HashMap<String, String>>>,
+}
+
+impl CfnOutputs {
+    pub fn new(cfg: &SdkConfig, caller: Caller) -> Self {
+        Self {
+            client: aws_sdk_cloudformation::Client::new(cfg),
+            caller,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl OutputResolver for CfnOutputs {
+    async fn output(&self, stack: &str, output: &str) -> Result<String, ProviderError> {
+        // Held across the call: a second lookup of the same stack waits for
+        // the first instead of calling again.
+        let mut cache = self.cache.lock().await;
+        if !cache.contains_key(stack) {
+            let out = self
+                .caller
+                .call(
+                    Op::read("cloudformation", "DescribeStacks", "stack", stack),
+                    || self.client.describe_stacks().stack_name(stack).send(),
+                )
+                .await
+                .map_err(|e| match e {
+                    ProviderError::Api { message, .. } if message.contains("does not exist") => {
+                        ProviderError::Other(format!(
+                            "CloudFormation stack `{stack}` does not exist"
+                        ))
+                    }
+                    e => e,
+                })?;
+            let outputs = out
+                .stacks
+                .unwrap_or_default()
+                .into_iter()
+                .flat_map(|s| s.outputs.unwrap_or_default())
+                .filter_map(|o| Some((o.output_key?, o.output_value?)))
+                .collect();
+            cache.insert(stack.to_string(), outputs);
+        }
+        cache
+            .get(stack)
+            .and_then(|s| s.get(output))
+            .cloned()
+            .ok_or_else(|| {
+                ProviderError::Other(format!("stack `{stack}` has no output `{output}`"))
+            })
+    }
+}
+
+/// Every AWS provider, routed by service, for `cfg`.
+pub async fn providers(cfg: &SdkConfig, log: CallLog) -> Result<Providers, ProviderError> {
+    let identity = identity(cfg, &log).await?;
+    let caller = Caller::new(log.clone(), identity.clone());
+    let outputs = Arc::new(CfnOutputs::new(cfg, caller.clone()));
+    let glue = aws_sdk_glue::Client::new(cfg);
+    Ok(Providers::new(identity, outputs, log)
+        .with(
+            Service::Glue,
+            Arc::new(GlueProvider::new(glue.clone(), caller.clone())),
+        )
+        .with(
+            Service::Athena,
+            Arc::new(AthenaProvider::new(
+                aws_sdk_athena::Client::new(cfg),
+                GlueProvider::new(glue, caller.clone()),
+                caller.clone(),
+            )),
+        )
+        .with(
+            Service::QuickSight,
+            Arc::new(QuickSightProvider::new(
+                aws_sdk_quicksight::Client::new(cfg),
+                caller.clone(),
+            )),
+        )
+        .with(
+            Service::Iam,
+            Arc::new(IamProvider::new(aws_sdk_iam::Client::new(cfg), caller)),
+        ))
+}

@@ -1,0 +1,406 @@
+//! What every AWS service provider shares: one way to make a call (logged,
+//! retried, its error classified), JSON ⇄ generated spec type conversions,
+//! tag diffs, and the ownership guard.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use aws_sdk_glue::error::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::retry::RetryPolicy;
+use super::{CallLog, Identity, ProviderError};
+use crate::spec::model::{ServiceShapes, ShapeKind};
+
+/// The tag CloudFormation (and so CDK) puts on what its stacks own.
+pub const CFN_STACK_TAG: &str = "aws:cloudformation:stack-name";
+
+/// Reads are issued this many at a time per kind.
+pub const READ_CONCURRENCY: usize = 8;
+
+/// One API call being made: for the call log and for error messages.
+#[derive(Debug, Clone, Copy)]
+pub struct Op<'a> {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub mutating: bool,
+    pub kind: &'a str,
+    pub id: &'a str,
+}
+
+impl<'a> Op<'a> {
+    pub fn read(
+        service: &'static str,
+        operation: &'static str,
+        kind: &'a str,
+        id: &'a str,
+    ) -> Self {
+        Self {
+            service,
+            operation,
+            mutating: false,
+            kind,
+            id,
+        }
+    }
+
+    pub fn write(
+        service: &'static str,
+        operation: &'static str,
+        kind: &'a str,
+        id: &'a str,
+    ) -> Self {
+        Self {
+            service,
+            operation,
+            mutating: true,
+            kind,
+            id,
+        }
+    }
+}
+
+const NOT_FOUND: &[&str] = &[
+    "EntityNotFoundException",
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "NoSuchEntityException",
+    "NotFoundException",
+    "NotFound",
+];
+const ALREADY_EXISTS: &[&str] = &[
+    "AlreadyExistsException",
+    "ResourceExistsException",
+    "EntityAlreadyExists",
+    "EntityAlreadyExistsException",
+];
+const THROTTLED: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "LimitExceededException",
+    "ConcurrentUpdatingException",
+    "ConcurrentModificationException",
+    "SlowDown",
+];
+const TRANSIENT: &[&str] = &[
+    "InternalServiceException",
+    "InternalServerException",
+    "InternalFailure",
+    "InternalFailureException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "ServiceFailure",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// Classifies an SDK error by its code and HTTP status.
+pub fn classify<E>(op: &Op<'_>, err: &SdkError<E>) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = err.code().unwrap_or_default();
+    let message = err
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| DisplayErrorContext(err).to_string());
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    let service = op.service.to_string();
+    let operation = op.operation.to_string();
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            return ProviderError::Transient {
+                service,
+                operation,
+                message,
+            };
+        }
+        _ => {}
+    }
+    if NOT_FOUND.contains(&code) || status == Some(404) && code.is_empty() {
+        ProviderError::NotFound {
+            kind: op.kind.into(),
+            id: op.id.into(),
+        }
+    } else if ALREADY_EXISTS.contains(&code) {
+        ProviderError::AlreadyExists {
+            kind: op.kind.into(),
+            id: op.id.into(),
+        }
+    } else if THROTTLED.contains(&code) || status == Some(429) {
+        ProviderError::Throttled { service, operation }
+    } else if TRANSIENT.contains(&code) || status.is_some_and(|s| s >= 500) {
+        ProviderError::Transient {
+            service,
+            operation,
+            message,
+        }
+    } else {
+        let message = if code.is_empty() {
+            message
+        } else {
+            format!("{code}: {message}")
+        };
+        ProviderError::Api {
+            service,
+            operation,
+            message,
+        }
+    }
+}
+
+/// What a service provider carries besides its client: the call log, the
+/// retry policy and who we are.
+#[derive(Clone)]
+pub struct Caller {
+    pub log: CallLog,
+    pub retry: RetryPolicy,
+    pub identity: Identity,
+}
+
+impl Caller {
+    pub fn new(log: CallLog, identity: Identity) -> Self {
+        Self {
+            log,
+            retry: RetryPolicy::default(),
+            identity,
+        }
+    }
+
+    /// Makes one API call: logged per attempt, retried on throttling and
+    /// transient failures, its error classified.
+    pub async fn call<T, E, F, Fut>(&self, op: Op<'_>, mut f: F) -> Result<T, ProviderError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let op = &op;
+        self.retry
+            .run(|| {
+                self.log.record(op.service, op.operation, op.mutating);
+                let fut = f();
+                async move { fut.await.map_err(|e| classify(op, &e)) }
+            })
+            .await
+    }
+
+    pub fn account(&self) -> &str {
+        &self.identity.account
+    }
+
+    pub fn region(&self) -> &str {
+        &self.identity.region
+    }
+}
+
+/// `NotFound` becomes `None`.
+pub fn optional<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(ProviderError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A generated serde type as spec JSON.
+pub fn to_json<T: Serialize>(v: &T) -> Result<Value, ProviderError> {
+    serde_json::to_value(v).map_err(|e| ProviderError::Other(format!("to JSON: {e}")))
+}
+
+/// Spec JSON as a generated serde type; `what` names it in the error.
+pub fn from_json<T: DeserializeOwned>(v: Value, what: &str) -> Result<T, ProviderError> {
+    serde_json::from_value(v).map_err(|e| ProviderError::Other(format!("{what}: {e}")))
+}
+
+/// The SDK refused to build a request from a spec.
+pub fn build_error(what: &str, e: impl std::fmt::Display) -> ProviderError {
+    ProviderError::Other(format!("{what}: {e}"))
+}
+
+/// Does `shape` (a structure) have a member `name`?
+pub fn has_member(shapes: &ServiceShapes, shape: &str, name: &str) -> bool {
+    member_shape(shapes, shape, name).is_some()
+}
+
+/// The shape of member `name` of structure `shape`.
+pub fn member_shape(shapes: &ServiceShapes, shape: &str, name: &str) -> Option<&'static str> {
+    match &shapes.get(shape)?.kind {
+        ShapeKind::Structure { members } => {
+            members.iter().find(|m| m.name == name).map(|m| m.shape)
+        }
+        _ => None,
+    }
+}
+
+/// `{"k": "v"}` (Glue, Athena map tags) or `[{"Key","Value"}]` (list tags)
+/// as a sorted map.
+pub fn tags_map(v: Option<&Value>) -> BTreeMap<String, String> {
+    match v {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+            .collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.get("Key")?.as_str()?.to_string(),
+                    t.get("Value")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                ))
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// What to set and which keys to remove to turn `live` tags into `desired`.
+pub fn tag_diff(
+    live: &BTreeMap<String, String>,
+    desired: &BTreeMap<String, String>,
+) -> (BTreeMap<String, String>, Vec<String>) {
+    let set = desired
+        .iter()
+        .filter(|(k, v)| live.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let remove = live
+        .keys()
+        .filter(|k| !desired.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    (set, remove)
+}
+
+/// The ownership guard: a resource a CloudFormation stack owns is refused,
+/// so twh and CloudFormation/CDK never fight over it. `aws:` tags are
+/// AWS's own and never part of a spec, so they are dropped.
+// TODO: let a resource file opt into adopting a stack-owned resource
+// (e.g. `lifecycle.adopt_from_cloudformation`), once the core carries it.
+pub fn guard_tags(
+    kind: &str,
+    id: &str,
+    tags: BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, ProviderError> {
+    if let Some(stack) = tags.get(CFN_STACK_TAG) {
+        return Err(ProviderError::Other(format!(
+            "{kind} `{id}` belongs to CloudFormation stack `{stack}` (tag {CFN_STACK_TAG}); \
+             twh refuses to manage it, so twh and CloudFormation/CDK do not fight over it"
+        )));
+    }
+    Ok(tags
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("aws:"))
+        .collect())
+}
+
+/// Tags as a JSON map (`{"k": "v"}`).
+pub fn tags_object(tags: &BTreeMap<String, String>) -> Value {
+    Value::Object(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// Tags as a JSON list (`[{"Key","Value"}]`).
+pub fn tags_list(tags: &BTreeMap<String, String>) -> Value {
+    Value::Array(
+        tags.iter()
+            .map(|(k, v)| serde_json::json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}
+
+/// Inserts `key` into an object when `value` is not empty.
+pub fn put_nonempty(obj: &mut Map<String, Value>, key: &str, value: Value) {
+    let empty = match &value {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    if !empty {
+        obj.insert(key.to_string(), value);
+    }
+}
+
+/// `db.name` split into its two parts.
+pub fn split_id<'a>(kind: &str, id: &'a str) -> Result<(&'a str, &'a str), ProviderError> {
+    id.split_once('.')
+        .ok_or_else(|| ProviderError::Other(format!("{kind} id `{id}` is not `DATABASE.NAME`")))
+}
+
+/// A spec's identity, as the core forms it.
+pub fn id_of(kind: &crate::kinds::KindDef, spec: &Value) -> Result<String, ProviderError> {
+    kind.identity_parts(spec)
+        .map(|p| p.join("."))
+        .ok_or_else(|| ProviderError::Other(format!("{} spec has no identity", kind.name)))
+}
+
+/// Runs `f` over `items` with bounded concurrency, keeping order. The
+/// futures are made up front so the returned future holds no closure (which
+/// keeps it `Send` inside `async_trait` methods).
+pub fn concurrently<I, T, F, Fut>(
+    items: I,
+    f: F,
+) -> impl Future<Output = Result<Vec<T>, ProviderError>>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item) -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    use futures::StreamExt as _;
+    let futs: Vec<Fut> = items.into_iter().map(f).collect();
+    async move {
+        futures::stream::iter(futs)
+            .buffered(READ_CONCURRENCY)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect()
+    }
+}
+
+/// A kind this provider does not serve.
+pub fn unsupported(kind: &str, provider: &str) -> ProviderError {
+    ProviderError::Other(format!(
+        "{kind} is not supported by the {provider} provider of this build"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_diff_sets_changed_and_removes_missing_but_never_aws_tags() {
+        let live: BTreeMap<_, _> = [("a", "1"), ("b", "2"), ("aws:x", "y")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let desired: BTreeMap<_, _> = [("a", "1"), ("c", "3")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (set, remove) = tag_diff(&live, &desired);
+        assert_eq!(set.keys().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(remove, ["b"]);
+    }
+
+    #[test]
+    fn cloudformation_owned_resources_are_refused() {
+        let tags: BTreeMap<_, _> = [(CFN_STACK_TAG.to_string(), "stack".to_string())].into();
+        let e = guard_tags("glue_crawler", "c", tags).expect_err("refused");
+        assert!(e.to_string().contains("CloudFormation stack `stack`"));
+    }
+}
