@@ -245,3 +245,24 @@ fn schema_prints_a_json_schema() {
     let o = twh(&repo).args(["schema", "nope"]).output().expect("run");
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn every_example_estate_validates() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for (dir, env) in [
+        (root.join("examples/demo"), "demo"),
+        (root.to_path_buf(), "dev"),
+    ] {
+        let o = Command::cargo_bin("twh")
+            .expect("bin")
+            .args(["validate", "--env", env, "--dir"])
+            .arg(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run");
+        assert!(o.status.success(), "{}: {}", dir.display(), stderr(&o));
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}

@@ -158,7 +158,14 @@ pub static KINDS: &[KindDef] = &[
         replace_needs_approval: false,
         write_only: &[],
         lowercase: &[],
-        defaults: &[("/ExecutionProperty", r#"{"MaxConcurrentRuns":1}"#)],
+        // GetJob echoes these server defaults.
+        defaults: &[
+            ("/ExecutionProperty", r#"{"MaxConcurrentRuns":1}"#),
+            ("/Timeout", "2880"),
+            ("/MaxRetries", "0"),
+            ("/ExecutionClass", r#""STANDARD""#),
+            ("/JobMode", r#""SCRIPT""#),
+        ],
         sets: &["/Connections/Connections"],
         normalize_extra: Some(normalize::glue_job),
         managed: true,
@@ -174,7 +181,20 @@ pub static KINDS: &[KindDef] = &[
         replace_needs_approval: false,
         write_only: &[],
         lowercase: &[],
-        defaults: &[],
+        // GetWorkGroup echoes these when a configuration is set.
+        defaults: &[
+            ("/Configuration/EnforceWorkGroupConfiguration", "true"),
+            ("/Configuration/PublishCloudWatchMetricsEnabled", "false"),
+            ("/Configuration/RequesterPaysEnabled", "false"),
+            (
+                "/Configuration/EnableMinimumEncryptionConfiguration",
+                "false",
+            ),
+            (
+                "/Configuration/EngineVersion",
+                r#"{"SelectedEngineVersion":"AUTO"}"#,
+            ),
+        ],
         sets: &["/Tags"],
         normalize_extra: None,
         managed: true,

@@ -336,32 +336,15 @@ fn obj(v: &Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap_or_default()
 }
 
-/// Drops what Athena fills in on its own when a workgroup is created
-/// without it: the effective engine version, an `AUTO` selection, and the
-/// defaults of the enforcement (`true`), metrics and requester-pays
-/// (`false`) switches.
-// TODO(lead): these belong in `kinds` as `defaults` of athena_workgroup
-// (`/Configuration/EngineVersion` etc.); until then a file that spells out
-// exactly these defaults shows a one-time diff.
+/// Drops the output-only effective engine version. The server defaults
+/// Athena echoes (enforcement, metrics, requester pays, `AUTO` engine) are
+/// declared as `defaults` of `athena_workgroup` and filled on both sides.
 fn strip_echoed_defaults(spec: &mut Map<String, Value>) {
     let Some(Value::Object(cfg)) = spec.get_mut("Configuration") else {
         return;
     };
     if let Some(Value::Object(ev)) = cfg.get_mut("EngineVersion") {
         ev.remove("EffectiveEngineVersion");
-        if ev.get("SelectedEngineVersion").and_then(Value::as_str) == Some("AUTO") {
-            ev.remove("SelectedEngineVersion");
-        }
-    }
-    for (key, default) in [
-        ("EnforceWorkGroupConfiguration", true),
-        ("PublishCloudWatchMetricsEnabled", false),
-        ("RequesterPaysEnabled", false),
-        ("EnableMinimumEncryptionConfiguration", false),
-    ] {
-        if cfg.get(key) == Some(&Value::Bool(default)) {
-            cfg.remove(key);
-        }
     }
     cfg.retain(|_, v| !matches!(v, Value::Object(m) if m.is_empty()));
 }

@@ -526,17 +526,6 @@ impl GlueProvider {
                     if v.contains_key("WorkerType") {
                         v.remove("MaxCapacity");
                     }
-                    // Server defaults Glue fills in (TODO(lead): kinds defaults).
-                    for (key, default) in [
-                        ("ExecutionClass", json!("STANDARD")),
-                        ("JobMode", json!("SCRIPT")),
-                        ("Timeout", json!(2880)),
-                        ("MaxRetries", json!(0)),
-                    ] {
-                        if v.get(key) == Some(&default) {
-                            v.remove(key);
-                        }
-                    }
                     let mut spec = obj(&project(&SHAPES, "CreateJobRequest", &Value::Object(v)));
                     let tags = self.tags(kind, id, &self.arn("job", id)).await?;
                     put_nonempty(&mut spec, "Tags", tags);
