@@ -266,3 +266,47 @@ fn every_example_estate_validates() {
     }
     assert_eq!(checked, 2);
 }
+
+#[test]
+fn import_writes_files_and_records_state_so_diff_is_clean() {
+    let repo = Repo::new();
+    // Made by hand in the console: two crawlers, one using the lake bucket.
+    repo.write(
+        "aws.json",
+        &json!({"resources": {"glue_crawler": {
+            "hand-made": {"Name": "hand-made", "Role": "arn:aws:iam::123456789012:role/crawler",
+                          "Targets": {"S3Targets": [{"Path": "s3://twh-lake-dev/orders/"}]}},
+            "other": {"Name": "other", "Role": "crawler", "Targets": {}}}}}),
+    );
+    let o = twh(&repo)
+        .args(["import", "--all", "glue_crawler"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Imported 2 resources."),
+        "{}",
+        stderr(&o)
+    );
+    let file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo.file("resources/glue_crawler/hand-made.json")).expect("file"),
+    )
+    .expect("json");
+    assert_eq!(file["name"], json!("hand-made"));
+    assert_eq!(
+        file["spec"]["Targets"]["S3Targets"][0]["Path"],
+        json!("s3://${var.lake_bucket}/orders/")
+    );
+    let o = twh(&repo).arg("diff").output().expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    // Importing again changes nothing.
+    let o = twh(&repo)
+        .args(["import", "glue_crawler", "other"])
+        .output()
+        .expect("run");
+    assert!(
+        stderr(&o).contains("skipped: glue_crawler `other` is already in state"),
+        "{}",
+        stderr(&o)
+    );
+}

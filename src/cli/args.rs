@@ -92,8 +92,28 @@ pub enum Command {
         after_help = "Examples:\n  twh sync\n  twh sync --env production --auto-approve\n  twh sync --target glue_crawler.orders"
     )]
     Sync(SyncArgs),
+    /// Bring live resources made by hand under twh: writes resource files and records them in state.
+    ///
+    /// The written specs are normalized and use `${var.NAME}` where a value
+    /// equals a variable; a `twh diff` right after is clean.
+    #[command(
+        after_help = "Examples:\n  twh import quicksight_data_set sales-dashboard-data\n  twh import --all quicksight_data_set --env production\n  twh import glue_table ticket_warehouse_dev.orders"
+    )]
+    Import {
+        /// The resource type, e.g. `glue_crawler`.
+        kind: String,
+        /// AWS identities to import (for tables `DATABASE.TABLE`).
+        #[arg(required_unless_present = "all")]
+        ids: Vec<String>,
+        /// Import every live resource of the type not yet managed or declared.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+    },
     /// Inspect or edit state.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  twh state list\n  twh state show glue_crawler.orders\n  twh state rm glue_crawler.orders"
+    )]
     State(StateCommand),
     /// Remove a lock left by a run that died (see the lock ID in the error).
     #[command(after_help = "Example:\n  twh force-unlock 5f0c5e0e-3b7e-4c1f-9d55-7e2f4c6a0a11")]

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod args;
+mod import;
 mod reporters;
 mod setup;
 
@@ -92,6 +93,7 @@ async fn run(cli: Cli) -> u8 {
         Command::Diff(a) => diff(g, a).await,
         Command::Sync(a) => sync(g, a).await,
         Command::State(c) => state_cmd(g, c).await,
+        Command::Import { kind, ids, all } => import_cmd(g, kind, ids, *all).await,
         Command::ForceUnlock { id } => force_unlock(g, id).await,
         Command::Schema { kind } => schema(kind.as_deref()),
         Command::Completions { shell } => {
@@ -403,6 +405,32 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
             let _ = backend.unlock(&lock.id).await;
             code
         }
+    }
+}
+
+async fn import_cmd(g: &Global, kind: &str, ids: &[String], all: bool) -> u8 {
+    let kind = match import::kind_arg(kind) {
+        Ok(k) => k,
+        Err(e) => return fail(e, None),
+    };
+    let Some(cfg) = load(g, false) else {
+        return ERROR;
+    };
+    let ctx = match setup::Context::new(g, &cfg).await {
+        Ok(c) => c,
+        Err(e) => return fail(e, None),
+    };
+    match import::import(g, &cfg, &ctx, kind, ids, all).await {
+        Ok(n) => {
+            if !g.quiet {
+                eprintln!(
+                    "Imported {n} resource{}. Review the files, then `twh diff` should show no change.",
+                    if n == 1 { "" } else { "s" }
+                );
+            }
+            OK
+        }
+        Err(e) => fail(e, None),
     }
 }
 

@@ -1,0 +1,22 @@
+//! Every environment variable twh-extract reads, declared once.
+
+/// Ticketsauce OAuth client id.
+pub const TICKETSAUCE_CLIENT_ID: &str = "TICKETSAUCE_CLIENT_ID";
+/// Ticketsauce OAuth client secret.
+pub const TICKETSAUCE_CLIENT_SECRET: &str = "TICKETSAUCE_CLIENT_SECRET";
+/// Stripe secret or restricted key.
+pub const STRIPE_API_KEY: &str = "STRIPE_API_KEY";
+/// Ticketsauce API base URL (tests and the demo point it at the fake).
+pub const TICKETSAUCE_API_BASE: &str = "TICKETSAUCE_API_BASE";
+/// Stripe API base URL (tests and the demo point it at the fake).
+pub const STRIPE_API_BASE: &str = "STRIPE_API_BASE";
+/// File with `KEY=VALUE` credential lines, read when the variables are unset.
+pub const CREDENTIALS_FILE: &str = "TWH_EXTRACT_CREDENTIALS";
+/// Default `--sink`.
+pub const SINK: &str = "TWH_EXTRACT_SINK";
+/// Log filter for `tracing` (e.g. `twh=debug`).
+pub const LOG: &str = "TWH_LOG";
+/// Standard AWS endpoint override; when set, S3 uses path-style addressing.
+pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+/// S3-only endpoint override, preferred over [`AWS_ENDPOINT_URL`].
+pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
