@@ -496,6 +496,14 @@ async fn cloudformation_owned_resources_are_refused() {
     e.write(vec![database()]);
     let out = e.run(&["diff"], 1);
     assert!(out.contains("CloudFormation stack `platform`"), "{out}");
+    // The file may opt in: the database as the stack made it is adopted.
+    e.write(vec![json!({"type": "glue_database", "name": "wh",
+        "spec": {"DatabaseInput": {"Name": "wh_${env}"}},
+        "lifecycle": {"adopt_from_cloudformation": true}})]);
+    let out = e.run(&["diff"], 2);
+    assert!(out.contains("= glue_database.wh (adopt"), "{out}");
+    e.run(&["sync", "--auto-approve"], 0);
+    e.run(&["diff"], 0);
 }
 
 /// A failing view DDL shows Athena's own message.

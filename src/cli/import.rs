@@ -66,10 +66,17 @@ async fn import_locked(
     let identity = &ctx.providers.identity;
     let mut imported = 0;
     for (id, live) in ids.iter().zip(live) {
-        let Some(live) = live else {
+        let Some(mut live) = live else {
             eprintln!("error: {} `{id}` does not exist", kind.name);
             continue;
         };
+        if let Some(stack) = crate::provider::take_cfn_owner(&mut live) {
+            eprintln!(
+                "skipped: {} `{id}` belongs to CloudFormation stack `{stack}`; refer to it with `${{cfn:...}}`, or declare it with `lifecycle.adopt_from_cloudformation`",
+                kind.name
+            );
+            continue;
+        }
         let managed = state
             .resources
             .values()

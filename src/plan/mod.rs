@@ -225,7 +225,21 @@ pub async fn plan(
         .filter(|d| d.kind.managed && in_scope(&d.addr))
     {
         let rs = state.resources.get(&d.addr);
-        let live_v = live.get(&(d.kind.name, d.attributes.id.clone()));
+        let mut live_owned = live.get(&(d.kind.name, d.attributes.id.clone())).cloned();
+        if let Some(stack) = live_owned
+            .as_mut()
+            .and_then(crate::provider::take_cfn_owner)
+            && !d.lifecycle.adopt_from_cloudformation
+        {
+            errors.push(
+                Diagnostic::error(format!(
+                    "`{}`: {} `{}` belongs to CloudFormation stack `{stack}`; twh refuses to manage it, so twh and CloudFormation/CDK do not fight over it",
+                    d.addr, d.kind.name, d.attributes.id
+                ))
+                .hint("refer to it with `${cfn:STACK.OUTPUT}` instead, or, if the stack no longer manages it, set `\"lifecycle\": {\"adopt_from_cloudformation\": true}`"),
+            );
+        }
+        let live_v = live_owned.as_ref();
         let mut c = compare(d, rs, live_v, &state.salt);
         c.dependents = cfg.graph.dependents(&d.addr).into_iter().collect();
         if let Some(rs) = rs
@@ -271,7 +285,17 @@ pub async fn plan(
         let Some(kind) = kinds::kind(&rs.kind) else {
             continue;
         };
-        let live_v = live.get(&(kind.name, rs.id.clone()));
+        let mut live_owned = live.get(&(kind.name, rs.id.clone())).cloned();
+        if let Some(stack) = live_owned
+            .as_mut()
+            .and_then(crate::provider::take_cfn_owner)
+        {
+            errors.push(
+                Diagnostic::error(format!("`{addr}` was removed from the files, but it belongs to CloudFormation stack `{stack}`; twh does not delete it"))
+                    .hint(format!("remove it from the stack instead, and run `twh state rm {addr}`")),
+            );
+        }
+        let live_v = live_owned.as_ref();
         let applied = normalize(kind, &rs.applied);
         let action = if live_v.is_some() {
             Action::Delete

@@ -13,8 +13,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, guard_tags, has_member, id_of, member_shape,
-    optional, put_nonempty, split_id, tag_diff, tags_list, tags_map, to_json, unsupported,
+    Caller, Op, build_error, concurrently, from_json, has_member, id_of, member_shape, optional,
+    put_nonempty, spec_tags, split_id, tag_diff, tags_list, tags_map, to_json, unsupported,
 };
 use super::aws_glue::GlueProvider;
 use super::{Provider, ProviderError};
@@ -103,7 +103,7 @@ impl AthenaProvider {
             .into_iter()
             .filter_map(|t| Some((t.key?, t.value.unwrap_or_default())))
             .collect();
-        put_nonempty(&mut spec, "Tags", tags_list(&guard_tags(kind, name, tags)?));
+        put_nonempty(&mut spec, "Tags", tags_list(&spec_tags(tags)));
         Ok(Some(Value::Object(spec)))
     }
 

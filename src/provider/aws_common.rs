@@ -16,9 +16,6 @@ use super::retry::RetryPolicy;
 use super::{CallLog, Identity, ProviderError};
 use crate::spec::model::{ServiceShapes, ShapeKind};
 
-/// The tag CloudFormation (and so CDK) puts on what its stacks own.
-pub const CFN_STACK_TAG: &str = "aws:cloudformation:stack-name";
-
 /// Reads are issued this many at a time per kind.
 pub const READ_CONCURRENCY: usize = 8;
 
@@ -281,26 +278,13 @@ pub fn tag_diff(
     (set, remove)
 }
 
-/// The ownership guard: a resource a CloudFormation stack owns is refused,
-/// so twh and CloudFormation/CDK never fight over it. `aws:` tags are
-/// AWS's own and never part of a spec, so they are dropped.
-// TODO: let a resource file opt into adopting a stack-owned resource
-// (e.g. `lifecycle.adopt_from_cloudformation`), once the core carries it.
-pub fn guard_tags(
-    kind: &str,
-    id: &str,
-    tags: BTreeMap<String, String>,
-) -> Result<BTreeMap<String, String>, ProviderError> {
-    if let Some(stack) = tags.get(CFN_STACK_TAG) {
-        return Err(ProviderError::Other(format!(
-            "{kind} `{id}` belongs to CloudFormation stack `{stack}` (tag {CFN_STACK_TAG}); \
-             twh refuses to manage it, so twh and CloudFormation/CDK do not fight over it"
-        )));
-    }
-    Ok(tags
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("aws:"))
-        .collect())
+/// Tags as a spec holds them: `aws:` tags are AWS's own and never part of a
+/// spec, so they are dropped, except the CloudFormation stack tag, which the
+/// core's ownership guard reads (and strips) before comparing.
+pub fn spec_tags(tags: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.into_iter()
+        .filter(|(k, _)| !k.starts_with("aws:") || k == crate::provider::CFN_STACK_TAG)
+        .collect()
 }
 
 /// Tags as a JSON map (`{"k": "v"}`).
@@ -398,9 +382,17 @@ mod tests {
     }
 
     #[test]
-    fn cloudformation_owned_resources_are_refused() {
-        let tags: BTreeMap<_, _> = [(CFN_STACK_TAG.to_string(), "stack".to_string())].into();
-        let e = guard_tags("glue_crawler", "c", tags).expect_err("refused");
-        assert!(e.to_string().contains("CloudFormation stack `stack`"));
+    fn spec_tags_keep_only_the_stack_tag_of_aws_own() {
+        let tags: BTreeMap<_, _> = [
+            (
+                crate::provider::CFN_STACK_TAG.to_string(),
+                "stack".to_string(),
+            ),
+            ("aws:other".to_string(), "x".to_string()),
+            ("team".to_string(), "data".to_string()),
+        ]
+        .into();
+        let kept: Vec<_> = spec_tags(tags).into_keys().collect();
+        assert_eq!(kept, [crate::provider::CFN_STACK_TAG, "team"]);
     }
 }

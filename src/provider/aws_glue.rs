@@ -13,7 +13,7 @@ use aws_sdk_glue::Client;
 use serde_json::{Map, Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, guard_tags, id_of, optional, put_nonempty,
+    Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, spec_tags,
     split_id, tag_diff, tags_map, tags_object, to_json, unsupported,
 };
 use super::{Provider, ProviderError};
@@ -65,7 +65,7 @@ impl GlueProvider {
             })
             .await?;
         let tags = out.tags.unwrap_or_default().into_iter().collect();
-        Ok(tags_object(&guard_tags(kind, id, tags)?))
+        Ok(tags_object(&spec_tags(tags)))
     }
 
     async fn sync_tags(

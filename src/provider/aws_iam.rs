@@ -9,7 +9,7 @@ use aws_sdk_iam::Client;
 use serde_json::{Map, Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, guard_tags, id_of, optional, put_nonempty,
+    Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, spec_tags,
     tag_diff, tags_list, tags_map, unsupported,
 };
 use super::{Provider, ProviderError};
@@ -105,7 +105,7 @@ impl IamProvider {
             .into_iter()
             .map(|t| (t.key, t.value))
             .collect();
-        put_nonempty(&mut spec, "Tags", tags_list(&guard_tags(kind, name, tags)?));
+        put_nonempty(&mut spec, "Tags", tags_list(&spec_tags(tags)));
         let (inline, attached) =
             futures::try_join!(self.inline_policies(kind, name), self.attached(kind, name))?;
         put_nonempty(

@@ -15,7 +15,7 @@ use aws_sdk_quicksight::Client;
 use serde_json::{Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, guard_tags, id_of, optional, put_nonempty,
+    Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, spec_tags,
     tag_diff, tags_list, tags_map, to_json, unsupported,
 };
 use super::{Provider, ProviderError};
@@ -132,7 +132,7 @@ impl QuickSightProvider {
             .into_iter()
             .map(|t| (t.key, t.value))
             .collect();
-        Ok(tags_list(&guard_tags(kind, id, tags)?))
+        Ok(tags_list(&spec_tags(tags)))
     }
 
     async fn sync_tags(

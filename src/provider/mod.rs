@@ -22,6 +22,31 @@ use serde_json::Value;
 
 use crate::kinds::{KindDef, Service};
 
+/// The tag CloudFormation puts on what a stack owns. Providers keep it in a
+/// live value's `Tags`; the planner reads and strips it before comparing
+/// (the ownership guard: twh and CloudFormation/CDK must not fight).
+pub const CFN_STACK_TAG: &str = "aws:cloudformation:stack-name";
+
+/// Removes the stack tag from a live value's `Tags` (a map, or a list of
+/// `Key`/`Value` objects) and returns the owning stack.
+pub fn take_cfn_owner(live: &mut Value) -> Option<String> {
+    match live.get_mut("Tags")? {
+        Value::Object(m) => m
+            .remove(CFN_STACK_TAG)
+            .and_then(|v| v.as_str().map(str::to_string)),
+        Value::Array(list) => {
+            let i = list
+                .iter()
+                .position(|t| t.get("Key").and_then(Value::as_str) == Some(CFN_STACK_TAG))?;
+            list.remove(i)
+                .get("Value")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
 /// Who and where we are: fills account fields and ARNs.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Identity {
@@ -110,6 +135,23 @@ pub struct CallCounts {
 /// The operations a service provider implements for its kinds. `read` is
 /// batched: one call per kind with every id, so providers can use the
 /// service's batch APIs.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_stack_tag_is_taken_from_maps_and_lists() {
+        let mut a = json!({"Tags": {"aws:cloudformation:stack-name": "s1", "team": "data"}});
+        assert_eq!(take_cfn_owner(&mut a).as_deref(), Some("s1"));
+        assert_eq!(a, json!({"Tags": {"team": "data"}}));
+        let mut b = json!({"Tags": [{"Key": "aws:cloudformation:stack-name", "Value": "s2"}]});
+        assert_eq!(take_cfn_owner(&mut b).as_deref(), Some("s2"));
+        assert_eq!(b, json!({"Tags": []}));
+        assert_eq!(take_cfn_owner(&mut json!({"Tags": {"team": "data"}})), None);
+    }
+}
+
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync {
     /// Reads the live resources with these ids; `None` where one is absent.
