@@ -622,3 +622,46 @@ async fn new_data_prep_data_sets_get_a_clear_error() {
         "{out}"
     );
 }
+
+/// Full-replace updates take modeled members from the file alone: a
+/// description or table parameter removed from the file is removed from AWS
+/// (regression: an overlay on live kept them, so the diff never cleared).
+#[tokio::test(flavor = "multi_thread")]
+async fn members_removed_from_the_file_are_removed_by_full_replace_updates() {
+    let e = golden("rmfield", vec![database(), table()]).await;
+    let mut db = database();
+    db["spec"]["DatabaseInput"]
+        .as_object_mut()
+        .map(|m| m.remove("Description"));
+    let mut t = table();
+    t["spec"]["TableInput"]["Parameters"] = json!({});
+    e.write(vec![db, t]);
+    e.run(&["diff"], 2);
+    e.run(&["sync", "--auto-approve"], 0);
+    e.run(&["diff"], 0);
+    let glue = aws_sdk_glue::Client::new(&sdk().await);
+    let got = glue
+        .get_database()
+        .name(e.db())
+        .send()
+        .await
+        .expect("database")
+        .database
+        .expect("present");
+    assert_eq!(got.description, None);
+    let table = glue
+        .get_table()
+        .database_name(e.db())
+        .name("orders")
+        .send()
+        .await
+        .expect("table")
+        .table
+        .expect("present");
+    assert!(
+        !table
+            .parameters
+            .unwrap_or_default()
+            .contains_key("classification")
+    );
+}

@@ -161,6 +161,8 @@ impl GlueProvider {
         let id = id_of(kind, spec)?;
         let live_input = live.get("DatabaseInput").cloned().unwrap_or(Value::Null);
         let body = overlay(
+            &SHAPES,
+            "DatabaseInput",
             &live_input,
             spec.get("DatabaseInput").unwrap_or(&Value::Null),
         );
@@ -276,7 +278,12 @@ impl GlueProvider {
     ) -> Result<(), ProviderError> {
         let id = id_of(kind, spec)?;
         let live_input = live.get("TableInput").cloned().unwrap_or(Value::Null);
-        let body = overlay(&live_input, spec.get("TableInput").unwrap_or(&Value::Null));
+        let body = overlay(
+            &SHAPES,
+            "TableInput",
+            &live_input,
+            spec.get("TableInput").unwrap_or(&Value::Null),
+        );
         let mut candidate = obj(live);
         candidate.insert("TableInput".into(), body.clone());
         if normalize(kind, &Value::Object(candidate)) == normalize(kind, live) {
@@ -560,7 +567,12 @@ impl GlueProvider {
         live_body.remove("Tags");
         let mut desired = obj(spec);
         desired.remove("Tags");
-        let body = overlay(&Value::Object(live_body.clone()), &Value::Object(desired));
+        let body = overlay(
+            &SHAPES,
+            "CreateJobRequest",
+            &Value::Object(live_body.clone()),
+            &Value::Object(desired),
+        );
         if normalize(kind, &body) != normalize(kind, &Value::Object(live_body)) {
             let req: types::UpdateJobRequest = from_json(
                 json!({"JobName": id, "JobUpdate": project(&SHAPES, "JobUpdate", &body)}),

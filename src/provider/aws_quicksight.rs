@@ -422,7 +422,12 @@ impl QuickSightProvider {
             "RefreshProperties",
         ];
         let live_body = without(live, &side);
-        let body = crate::spec::project::overlay(&live_body, &without(spec, &side));
+        let body = crate::spec::project::overlay(
+            &SHAPES,
+            "DataSetSpec",
+            &live_body,
+            &without(spec, &side),
+        );
         if normalize(kind, &body) != normalize(kind, &live_body) {
             let req: types::UpdateDataSetRequest = from_json(
                 project(&SHAPES, "UpdateDataSetRequest", &body),

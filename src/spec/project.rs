@@ -37,17 +37,28 @@ pub fn project(shapes: &ServiceShapes, shape: &str, value: &Value) -> Value {
     }
 }
 
-/// `desired` laid over `live`: objects merge member by member (desired
-/// wins), anything else is taken from desired. Members only live has
-/// survive, as the "fields twh does not manage" of a full-replace update.
-pub fn overlay(live: &Value, desired: &Value) -> Value {
+/// The body of a full-replace update: `desired`, plus the members of `live`
+/// that `shape` does not model (settings twh cannot express survive the
+/// update instead of being wiped). Members the shape models come from
+/// `desired` alone, so a member removed from the file is removed from AWS.
+/// Nested structures present on both sides are merged the same way.
+pub fn overlay(shapes: &ServiceShapes, shape: &str, live: &Value, desired: &Value) -> Value {
+    let members = match shapes.get(shape).map(|s| &s.kind) {
+        Some(ShapeKind::Structure { members }) => *members,
+        _ => return desired.clone(),
+    };
     match (live, desired) {
         (Value::Object(l), Value::Object(d)) => {
-            let mut out = l.clone();
+            let mut out = Map::new();
+            for (k, lv) in l {
+                if !members.iter().any(|m| m.name == k) {
+                    out.insert(k.clone(), lv.clone());
+                }
+            }
             for (k, dv) in d {
-                let merged = match l.get(k) {
-                    Some(lv) => overlay(lv, dv),
-                    None => dv.clone(),
+                let merged = match (members.iter().find(|m| m.name == k), l.get(k)) {
+                    (Some(m), Some(lv)) => overlay(shapes, m.shape, lv, dv),
+                    _ => dv.clone(),
                 };
                 out.insert(k.clone(), merged);
             }
@@ -89,15 +100,18 @@ mod tests {
     }
 
     #[test]
-    fn overlay_keeps_unmanaged_fields() {
-        let live = json!({"Name": "c", "Schedule": "cron(1)", "Targets": {"S3Targets": [{"Path": "a"}], "JdbcTargets": [{"x": 1}]}});
-        let desired = json!({"Name": "c", "Targets": {"S3Targets": [{"Path": "b"}]}});
+    fn overlay_keeps_only_what_the_shape_does_not_model() {
+        let shapes = &crate::kinds::CUSTOM_SHAPES;
+        // `Owner` is not an AthenaViewSpec member: it survives. `Comment` is
+        // modeled and absent from desired: it is removed.
+        let live = json!({"Name": "v", "Sql": "select 1", "Comment": "old", "Owner": "someone"});
+        let desired = json!({"Name": "v", "Sql": "select 2"});
         assert_eq!(
-            overlay(&live, &desired),
-            json!({"Name": "c", "Schedule": "cron(1)", "Targets": {"S3Targets": [{"Path": "b"}], "JdbcTargets": [{"x": 1}]}})
+            overlay(shapes, "AthenaViewSpec", &live, &desired),
+            json!({"Owner": "someone", "Name": "v", "Sql": "select 2"})
         );
         let mut out = Vec::new();
         unmanaged(&live, &desired, "", &mut out);
-        assert_eq!(out, ["/Schedule", "/Targets/JdbcTargets"]);
+        assert_eq!(out, ["/Comment", "/Owner"]);
     }
 }
