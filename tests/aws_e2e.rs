@@ -665,3 +665,68 @@ async fn members_removed_from_the_file_are_removed_by_full_replace_updates() {
             .contains_key("classification")
     );
 }
+
+/// SPICE refresh schedules (by `ScheduleId`) and refresh properties are part
+/// of the data set: created, compared, changed and removed with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn data_set_refresh_schedules_and_properties_are_managed() {
+    // An incremental refresh looks back along a DATETIME column.
+    let spice_set = || {
+        let mut d = data_set();
+        if let Some(c) =
+            d["spec"]["PhysicalTableMap"]["t1"]["RelationalTable"]["InputColumns"].as_array_mut()
+        {
+            c.push(json!({"Name": "updated_at", "Type": "DATETIME"}));
+        }
+        d
+    };
+    let with_refresh = |interval: &str, props: bool| {
+        let mut d = spice_set();
+        d["spec"]["RefreshSchedules"] = json!([{
+            "ScheduleId": "daily", "RefreshType": "FULL_REFRESH",
+            "ScheduleFrequency": {"Interval": interval, "TimeOfTheDay": "06:00"}}]);
+        if interval == "WEEKLY" {
+            d["spec"]["RefreshSchedules"][0]["ScheduleFrequency"]["RefreshOnDay"] =
+                json!({"DayOfWeek": "MONDAY"});
+        }
+        if props {
+            d["spec"]["RefreshProperties"] = json!({"RefreshConfiguration": {"IncrementalRefresh": {
+                "LookbackWindow": {"ColumnName": "updated_at", "Size": 1, "SizeUnit": "DAY"}}}});
+        }
+        d
+    };
+    let base = [database(), table(), workgroup(), data_source()];
+    let e = golden(
+        "qsref",
+        base.iter()
+            .cloned()
+            .chain([with_refresh("DAILY", true)])
+            .collect(),
+    )
+    .await;
+    e.write(
+        base.iter()
+            .cloned()
+            .chain([with_refresh("WEEKLY", true)])
+            .collect(),
+    );
+    let out = e.run(&["diff"], 2);
+    assert!(out.contains("WEEKLY"), "{out}");
+    e.run(&["sync", "--auto-approve"], 0);
+    e.run(&["diff"], 0);
+    // Removing them from the file removes them from QuickSight.
+    e.write(base.iter().cloned().chain([spice_set()]).collect());
+    e.run(&["sync", "--auto-approve"], 0);
+    e.run(&["diff"], 0);
+    let qs = aws_sdk_quicksight::Client::new(&sdk().await);
+    let left = qs
+        .list_refresh_schedules()
+        .aws_account_id("123456789012")
+        .data_set_id(e.name("orders"))
+        .send()
+        .await
+        .expect("list")
+        .refresh_schedules
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}

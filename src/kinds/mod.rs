@@ -253,7 +253,7 @@ pub static KINDS: &[KindDef] = &[
             "/RefreshSchedules",
             "/ColumnGroups",
         ],
-        normalize_extra: None,
+        normalize_extra: Some(normalize::quicksight_data_set),
         managed: true,
     },
     KindDef {

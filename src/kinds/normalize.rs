@@ -173,6 +173,19 @@ pub fn glue_job(v: &mut Value) {
     }
 }
 
+/// A refresh schedule's `Arn` is output-only, and QuickSight sets
+/// `StartAfterDateTime` to the creation time when the file leaves it out, so
+/// it is not compared (Terraform's provider makes the same call: optional
+/// and computed). A changed start date alone is therefore not a diff.
+pub fn quicksight_data_set(v: &mut Value) {
+    if let Some(Value::Array(schedules)) = v.get_mut("RefreshSchedules") {
+        for s in schedules.iter_mut().filter_map(Value::as_object_mut) {
+            s.remove("Arn");
+            s.remove("StartAfterDateTime");
+        }
+    }
+}
+
 /// Views compare on whitespace-normalized SQL without a trailing `;`.
 pub fn athena_view(v: &mut Value) {
     if let Some(Value::String(sql)) = v.get_mut("Sql") {

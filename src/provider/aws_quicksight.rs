@@ -4,15 +4,15 @@
 //! grant/revoke lists; data source credentials are sent, never read back.
 //! A data set QuickSight refuses to describe (new data-preparation
 //! experience) is a clear error naming it.
-// TODO: data set refresh schedules and refresh properties (the spec's
-// `RefreshSchedules`/`RefreshProperties`) are not read or written yet.
+//! SPICE data sets also carry their refresh schedules (by `ScheduleId`) and
+//! refresh properties, read and written beside the definition.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use aws_sdk_quicksight as sdk;
 use aws_sdk_quicksight::Client;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::aws_common::{
     Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, spec_tags,
@@ -20,7 +20,7 @@ use super::aws_common::{
 };
 use super::{Provider, ProviderError};
 use crate::kinds::KindDef;
-use crate::kinds::normalize::normalize;
+use crate::kinds::normalize::{canonical, normalize};
 use crate::spec::generated::quicksight::{SHAPES, types};
 use crate::spec::project::project;
 
@@ -386,7 +386,174 @@ impl QuickSightProvider {
             perms_json(permissions.permissions.unwrap_or_default())?,
         );
         put_nonempty(&mut spec, "Tags", self.tags(kind, id, &arn).await?);
+        self.read_refresh(kind, id, &mut spec).await?;
         Ok(Some(Value::Object(spec)))
+    }
+
+    /// Refresh schedules and refresh properties of a SPICE data set (QuickSight
+    /// refuses both calls for direct-query data sets).
+    async fn read_refresh(
+        &self,
+        kind: &str,
+        id: &str,
+        spec: &mut Map<String, Value>,
+    ) -> Result<(), ProviderError> {
+        if spec.get("ImportMode").and_then(Value::as_str) != Some("SPICE") {
+            return Ok(());
+        }
+        let out = self
+            .caller
+            .call(Op::read(SVC, "ListRefreshSchedules", kind, id), || {
+                self.client
+                    .list_refresh_schedules()
+                    .aws_account_id(self.caller.account())
+                    .data_set_id(id)
+                    .send()
+            })
+            .await?;
+        let schedules = out
+            .refresh_schedules
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| {
+                to_json(&types::RefreshSchedule::from(s))
+                    .map(|v| project(&SHAPES, "RefreshSchedule", &v))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        put_nonempty(spec, "RefreshSchedules", Value::Array(schedules));
+        let props = self
+            .caller
+            .call(
+                Op::read(SVC, "DescribeDataSetRefreshProperties", kind, id),
+                || {
+                    self.client
+                        .describe_data_set_refresh_properties()
+                        .aws_account_id(self.caller.account())
+                        .data_set_id(id)
+                        .send()
+                },
+            )
+            .await;
+        match optional(props) {
+            Ok(Some(out)) => {
+                if let Some(p) = out.data_set_refresh_properties {
+                    let v = to_json(&types::DataSetRefreshProperties::from(p))?;
+                    put_nonempty(
+                        spec,
+                        "RefreshProperties",
+                        project(&SHAPES, "DataSetRefreshProperties", &v),
+                    );
+                }
+            }
+            Ok(None) => {}
+            Err(ProviderError::Api { message, .. })
+                if message.starts_with("InvalidParameterValueException") => {}
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// Makes the refresh schedules (matched by `ScheduleId`) and refresh
+    /// properties of `live` those of `spec`.
+    async fn sync_refresh(
+        &self,
+        kind: &str,
+        id: &str,
+        live: &Value,
+        spec: &Value,
+    ) -> Result<(), ProviderError> {
+        let by_id = |v: &Value| -> BTreeMap<String, Value> {
+            v.get("RefreshSchedules")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|s| Some((s.get("ScheduleId")?.as_str()?.to_string(), s.clone())))
+                .collect()
+        };
+        let (have, want) = (by_id(live), by_id(spec));
+        let account = self.caller.account();
+        for (sid, s) in &want {
+            let op = match have.get(sid) {
+                None => "CreateRefreshSchedule",
+                Some(h) if canonical(h) != canonical(s) => "UpdateRefreshSchedule",
+                Some(_) => continue,
+            };
+            let typed: types::RefreshSchedule = from_json(s.clone(), "RefreshSchedule")?;
+            let schedule =
+                sdk::types::RefreshSchedule::try_from(typed).map_err(|e| build_error(kind, e))?;
+            if op == "CreateRefreshSchedule" {
+                self.caller
+                    .call(Op::write(SVC, op, kind, id), || {
+                        self.client
+                            .create_refresh_schedule()
+                            .aws_account_id(account)
+                            .data_set_id(id)
+                            .schedule(schedule.clone())
+                            .send()
+                    })
+                    .await?;
+            } else {
+                self.caller
+                    .call(Op::write(SVC, op, kind, id), || {
+                        self.client
+                            .update_refresh_schedule()
+                            .aws_account_id(account)
+                            .data_set_id(id)
+                            .schedule(schedule.clone())
+                            .send()
+                    })
+                    .await?;
+            }
+        }
+        for sid in have.keys().filter(|k| !want.contains_key(*k)) {
+            self.caller
+                .call(Op::write(SVC, "DeleteRefreshSchedule", kind, id), || {
+                    self.client
+                        .delete_refresh_schedule()
+                        .aws_account_id(account)
+                        .data_set_id(id)
+                        .schedule_id(sid)
+                        .send()
+                })
+                .await?;
+        }
+        match (live.get("RefreshProperties"), spec.get("RefreshProperties")) {
+            (l, Some(d)) if l.map(canonical) != Some(canonical(d)) => {
+                let typed: types::DataSetRefreshProperties =
+                    from_json(d.clone(), "DataSetRefreshProperties")?;
+                let props = sdk::types::DataSetRefreshProperties::try_from(typed)
+                    .map_err(|e| build_error(kind, e))?;
+                self.caller
+                    .call(
+                        Op::write(SVC, "PutDataSetRefreshProperties", kind, id),
+                        || {
+                            self.client
+                                .put_data_set_refresh_properties()
+                                .aws_account_id(account)
+                                .data_set_id(id)
+                                .data_set_refresh_properties(props.clone())
+                                .send()
+                        },
+                    )
+                    .await?;
+            }
+            (Some(_), None) => {
+                self.caller
+                    .call(
+                        Op::write(SVC, "DeleteDataSetRefreshProperties", kind, id),
+                        || {
+                            self.client
+                                .delete_data_set_refresh_properties()
+                                .aws_account_id(account)
+                                .data_set_id(id)
+                                .send()
+                        },
+                    )
+                    .await?;
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     async fn create_set(&self, kind: &KindDef, spec: &Value) -> Result<(), ProviderError> {
@@ -402,7 +569,7 @@ impl QuickSightProvider {
                 b.clone().send_with(&self.client)
             })
             .await?;
-        Ok(())
+        self.sync_refresh(kind.name, &id, &Value::Null, spec).await
     }
 
     /// UpdateDataSet replaces the whole definition (and starts a SPICE
@@ -462,6 +629,7 @@ impl QuickSightProvider {
                 )
                 .await?;
         }
+        self.sync_refresh(kind.name, &id, live, spec).await?;
         self.sync_tags(kind.name, &id, &self.arn("dataset", &id), live, spec)
             .await
     }
