@@ -68,21 +68,6 @@ pub fn overlay(shapes: &ServiceShapes, shape: &str, live: &Value, desired: &Valu
     }
 }
 
-/// Pointers of members live has and desired does not: reported as
-/// unmanaged so a user sees what an update keeps.
-pub fn unmanaged(live: &Value, desired: &Value, pointer: &str, out: &mut Vec<String>) {
-    if let (Value::Object(l), Value::Object(d)) = (live, desired) {
-        for (k, lv) in l {
-            let p = format!("{pointer}/{}", crate::config::locate::escape(k));
-            match d.get(k) {
-                None if !lv.is_null() => out.push(p),
-                Some(dv) => unmanaged(lv, dv, &p, out),
-                None => {}
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,8 +95,5 @@ mod tests {
             overlay(shapes, "AthenaViewSpec", &live, &desired),
             json!({"Owner": "someone", "Name": "v", "Sql": "select 2"})
         );
-        let mut out = Vec::new();
-        unmanaged(&live, &desired, "", &mut out);
-        assert_eq!(out, ["/Comment", "/Owner"]);
     }
 }
