@@ -13,8 +13,9 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, has_member, id_of, member_shape, optional,
-    put_nonempty, spec_tags, split_id, tag_diff, tags_list, tags_map, to_json, unsupported,
+    Caller, Op, build_error, concurrently, from_json, has_member, id_of, member_shape, obj,
+    optional, put_nonempty, spec_tags, split_id, tag_diff, tags_list, tags_map, to_json,
+    unsupported,
 };
 use super::aws_glue::GlueProvider;
 use super::{Provider, ProviderError};
@@ -330,10 +331,6 @@ impl AthenaProvider {
         let ddl = format!("CREATE OR REPLACE VIEW {db}.{name}{comment} AS {body}");
         self.run_ddl(kind.name, &id, wg, db, catalog, &ddl).await
     }
-}
-
-fn obj(v: &Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
 }
 
 /// Drops the output-only effective engine version. The server defaults

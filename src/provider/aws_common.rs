@@ -211,6 +211,11 @@ pub fn to_json<T: Serialize>(v: &T) -> Result<Value, ProviderError> {
     serde_json::to_value(v).map_err(|e| ProviderError::Other(format!("to JSON: {e}")))
 }
 
+/// The members of a JSON object (empty for anything else).
+pub fn obj(v: &Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
 /// Spec JSON as a generated serde type; `what` names it in the error.
 pub fn from_json<T: DeserializeOwned>(v: Value, what: &str) -> Result<T, ProviderError> {
     serde_json::from_value(v).map_err(|e| ProviderError::Other(format!("{what}: {e}")))

@@ -13,8 +13,8 @@ use aws_sdk_glue::Client;
 use serde_json::{Map, Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, spec_tags,
-    split_id, tag_diff, tags_map, tags_object, to_json, unsupported,
+    Caller, Op, build_error, concurrently, from_json, id_of, obj, optional, put_nonempty,
+    spec_tags, split_id, tag_diff, tags_map, tags_object, to_json, unsupported,
 };
 use super::{Provider, ProviderError};
 use crate::kinds::KindDef;
@@ -36,10 +36,6 @@ pub struct GlueProvider {
 /// so members of the spec the request lacks (`Tags`) fall away.
 fn request<T: serde::de::DeserializeOwned>(shape: &str, v: &Value) -> Result<T, ProviderError> {
     from_json(project(&SHAPES, shape, v), shape)
-}
-
-fn obj(v: &Value) -> Map<String, Value> {
-    v.as_object().cloned().unwrap_or_default()
 }
 
 impl GlueProvider {
