@@ -730,3 +730,107 @@ async fn data_set_refresh_schedules_and_properties_are_managed() {
         .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Crawler statistics written into a declared table's parameters are
+/// unmanaged: not a diff, listed in the plan, and kept by UpdateTable when
+/// the file changes. A field under `lifecycle.ignore_changes` is left to
+/// whoever changes it in AWS.
+#[tokio::test(flavor = "multi_thread")]
+async fn unmanaged_fields_are_kept_and_reported() {
+    let mut c = crawler();
+    c["lifecycle"] = json!({"ignore_changes": ["Schedule"]});
+    let e = golden("unmanaged", vec![role(), database(), table(), c]).await;
+    let glue = aws_sdk_glue::Client::new(&sdk().await);
+    let get_table = || async {
+        glue.get_table()
+            .database_name(e.db())
+            .name("orders")
+            .send()
+            .await
+            .expect("table")
+            .table
+            .expect("present")
+    };
+    // A crawler run records its statistics; an operator moves the schedule.
+    let live = get_table().await;
+    let mut params = live.parameters.clone().unwrap_or_default();
+    params.insert("recordCount".into(), "42".into());
+    params.insert("UPDATED_BY_CRAWLER".into(), "orders-crawler".into());
+    let input = aws_sdk_glue::types::TableInput::builder()
+        .name("orders")
+        .table_type(live.table_type.clone().unwrap_or_default())
+        .set_parameters(Some(params))
+        .set_partition_keys(live.partition_keys.clone())
+        .set_storage_descriptor(live.storage_descriptor.clone())
+        .build()
+        .expect("input");
+    glue.update_table()
+        .database_name(e.db())
+        .table_input(input)
+        .send()
+        .await
+        .expect("update table");
+    glue.update_crawler()
+        .name(e.name("orders"))
+        .schedule("cron(30 5 * * ? *)")
+        .send()
+        .await
+        .expect("update crawler");
+
+    let out = e.run(&["diff"], 0);
+    assert!(out.contains("unmanaged"), "{out}");
+    let plan: Value = serde_json::from_str(&e.run(&["diff", "--output", "json"], 0)).expect("json");
+    let unmanaged = |addr: &str| {
+        plan["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .find(|c| c["address"] == addr)
+            .map(|c| c["unmanaged"].clone())
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        unmanaged("glue_table.orders"),
+        json!([
+            "TableInput.Parameters.UPDATED_BY_CRAWLER",
+            "TableInput.Parameters.recordCount"
+        ])
+    );
+    assert_eq!(unmanaged("glue_crawler.orders"), json!(["Schedule"]));
+
+    // A change to the file is applied; the unmanaged values survive it.
+    let mut t = table();
+    t["spec"]["TableInput"]["Description"] = json!("orders, one row per order");
+    let mut c = crawler();
+    c["lifecycle"] = json!({"ignore_changes": ["Schedule"]});
+    c["spec"]["Description"] = json!("crawls orders");
+    e.write(vec![role(), database(), t, c]);
+    let out = e.run(&["diff"], 2);
+    assert!(out.contains("unmanaged (kept as they are in AWS)"), "{out}");
+    e.sync();
+    e.clean();
+    let after = get_table().await;
+    assert_eq!(
+        after.description.as_deref(),
+        Some("orders, one row per order")
+    );
+    let p = after.parameters.unwrap_or_default();
+    assert_eq!(p.get("recordCount").map(String::as_str), Some("42"));
+    assert_eq!(p.get("classification").map(String::as_str), Some("json"));
+    let crawler = glue
+        .get_crawler()
+        .name(e.name("orders"))
+        .send()
+        .await
+        .expect("crawler")
+        .crawler
+        .expect("present");
+    assert_eq!(crawler.description.as_deref(), Some("crawls orders"));
+    assert_eq!(
+        crawler
+            .schedule
+            .and_then(|s| s.schedule_expression)
+            .as_deref(),
+        Some("cron(30 5 * * ? *)")
+    );
+}

@@ -293,3 +293,18 @@ fn all_errors_are_reported_together() {
     r.write("resources/c.json", &db("UPPER"));
     assert_eq!(errors(&r).len(), 3);
 }
+
+#[test]
+fn ignore_changes_names_spec_fields() {
+    let r = Repo::new();
+    r.write_text(
+        "resources/a.json",
+        r#"{"type": "glue_database", "name": "warehouse",
+ "spec": {"DatabaseInput": {"Name": "wh"}},
+ "lifecycle": {"ignore_changes": ["DatabaseInput.Description", "DatabaseInput.Descripton"]}}"#,
+    );
+    assert_eq!(
+        one(&r),
+        "resources/a.json:3:64 `lifecycle.ignore_changes` of `glue_database.warehouse` names `Descripton`, which is not a field of CreateDatabaseRequest [did you mean `Description`?]"
+    );
+}

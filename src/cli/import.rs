@@ -110,6 +110,7 @@ async fn import_locked(
         if let (Some(field), Value::Object(m)) = (kind.account_field, &mut spec) {
             m.remove(field.trim_start_matches('/'));
         }
+        crate::plan::unmanaged::strip(kind, &mut spec);
         substitute_back(&mut spec, &env.variables);
         let rel = format!("resources/{}/{}.json", kind.name, name);
         let path = g.dir.join(&rel);

@@ -39,6 +39,10 @@ pub struct Lifecycle {
     /// Allow taking over a live resource that a CloudFormation stack created.
     #[serde(default)]
     pub adopt_from_cloudformation: bool,
+    /// Spec fields (`A.B` or JSON pointers) left to someone else: twh keeps
+    /// AWS's value, never compares it, and lists it as unmanaged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_changes: Vec<String>,
 }
 
 /// One declared resource after phase-one interpolation.
@@ -599,7 +603,7 @@ fn parse_resource(
                     Diagnostic::error(format!("invalid `lifecycle` in `{addr}`: {msg}"))
                         .at(at("/lifecycle", false))
                         .hint_opt(unknown_field_hint(&msg).or(Some(
-                            "fields: prevent_destroy, adopt_from_cloudformation".into(),
+                            "fields: prevent_destroy, adopt_from_cloudformation, ignore_changes".into(),
                         ))),
                 );
                 ok = false;
@@ -664,6 +668,29 @@ fn validate_spec(r: &Resource, sources: &Sources, diags: &mut Diagnostics) {
                     .at(locate(&p.pointer, p.at_key))
                     .hint_opt(p.hint),
             );
+        }
+        for (i, path) in r.lifecycle.ignore_changes.iter().enumerate() {
+            let pointer = crate::plan::unmanaged::to_pointer(path);
+            let bad = if pointer.len() < 2 {
+                Some(("an empty path".to_string(), None))
+            } else {
+                validate::check_path(shapes, r.kind.spec_shape, &pointer)
+                    .err()
+                    .map(|(seg, hint)| (format!("`{seg}`"), hint))
+            };
+            if let Some((what, hint)) = bad {
+                let at = format!("{}/lifecycle/ignore_changes/{i}", r.origin.pointer);
+                diags.push(
+                    Diagnostic::error(format!(
+                        "`lifecycle.ignore_changes` of `{}` names {what}, which is not a field of {}",
+                        r.addr, r.kind.spec_shape
+                    ))
+                    .at(Some(sources.locate(&r.origin.file, &at, false)))
+                    .hint_opt(hint.or_else(|| {
+                        Some(format!("paths look like `A.B.C`; see `twh schema {}`", r.kind.name))
+                    })),
+                );
+            }
         }
     }
     for field in r.kind.lowercase {

@@ -312,6 +312,36 @@ fn compiled(pattern: &str) -> Option<Regex> {
         .clone()
 }
 
+/// Whether `pointer` names a member of `shape` (any key of a map, any index
+/// of a list); on failure, the unknown segment and the closest valid name.
+pub fn check_path(
+    shapes: &ServiceShapes,
+    shape: &str,
+    pointer: &str,
+) -> Result<(), (String, Option<String>)> {
+    let mut cur = shape;
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        let Some(def) = shapes.get(cur) else {
+            return Ok(());
+        };
+        cur = match &def.kind {
+            ShapeKind::Structure { members } => match members.iter().find(|m| m.name == seg) {
+                Some(m) => m.shape,
+                None => {
+                    let hint = did_you_mean(&seg, members.iter().map(|m| m.name))
+                        .map(|s| format!("did you mean `{s}`?"));
+                    return Err((seg, hint));
+                }
+            },
+            ShapeKind::List { member, .. } if seg.parse::<usize>().is_ok() => member,
+            ShapeKind::Map { value, .. } => value,
+            _ => return Err((seg, None)),
+        };
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,11 +69,42 @@ pub struct KindDef {
     /// Arrays AWS treats as sets (order not significant); `*` matches any
     /// array index or map key. Sorted before comparing.
     pub sets: &'static [&'static str],
+    /// Fields other actors own (crawlers, the QuickSight console): when the
+    /// file leaves one out, twh keeps AWS's value, never compares it and
+    /// lists it as unmanaged in the plan (see `plan::unmanaged`).
+    pub unmanaged: &'static [&'static str],
     /// Kind-specific normalization beyond defaults and sets.
     pub normalize_extra: Option<fn(&mut Value)>,
     /// Whether the kind exists in AWS and takes part in plans.
     pub managed: bool,
 }
+
+/// Table parameters written by Glue crawlers (statistics, serializer
+/// versions) and by Iceberg commits (metadata pointers): they change on every
+/// crawl or commit, so comparing them would be a perpetual diff and
+/// UpdateTable without them would wipe them.
+const GLUE_TABLE_UNMANAGED: &[&str] = &[
+    "/TableInput/Parameters/UPDATED_BY_CRAWLER",
+    "/TableInput/Parameters/CrawlerSchemaDeserializerVersion",
+    "/TableInput/Parameters/CrawlerSchemaSerializerVersion",
+    "/TableInput/Parameters/averageRecordSize",
+    "/TableInput/Parameters/objectCount",
+    "/TableInput/Parameters/recordCount",
+    "/TableInput/Parameters/sizeKey",
+    "/TableInput/Parameters/compressionType",
+    "/TableInput/Parameters/typeOfData",
+    "/TableInput/Parameters/metadata_location",
+    "/TableInput/Parameters/previous_metadata_location",
+    "/TableInput/StorageDescriptor/Parameters/UPDATED_BY_CRAWLER",
+    "/TableInput/StorageDescriptor/Parameters/CrawlerSchemaDeserializerVersion",
+    "/TableInput/StorageDescriptor/Parameters/CrawlerSchemaSerializerVersion",
+    "/TableInput/StorageDescriptor/Parameters/averageRecordSize",
+    "/TableInput/StorageDescriptor/Parameters/objectCount",
+    "/TableInput/StorageDescriptor/Parameters/recordCount",
+    "/TableInput/StorageDescriptor/Parameters/sizeKey",
+    "/TableInput/StorageDescriptor/Parameters/compressionType",
+    "/TableInput/StorageDescriptor/Parameters/typeOfData",
+];
 
 pub static KINDS: &[KindDef] = &[
     KindDef {
@@ -89,6 +120,7 @@ pub static KINDS: &[KindDef] = &[
         lowercase: &["/DatabaseInput/Name"],
         defaults: &[],
         sets: &["/Tags"],
+        unmanaged: &[],
         normalize_extra: None,
         managed: true,
     },
@@ -105,6 +137,7 @@ pub static KINDS: &[KindDef] = &[
         lowercase: &["/DatabaseName", "/TableInput/Name"],
         defaults: &[],
         sets: &[],
+        unmanaged: GLUE_TABLE_UNMANAGED,
         normalize_extra: Some(normalize::glue_table),
         managed: true,
     },
@@ -144,6 +177,7 @@ pub static KINDS: &[KindDef] = &[
             "/Targets/S3Targets/*/Exclusions",
             "/Classifiers",
         ],
+        unmanaged: &[],
         normalize_extra: Some(normalize::glue_crawler),
         managed: true,
     },
@@ -167,6 +201,7 @@ pub static KINDS: &[KindDef] = &[
             ("/JobMode", r#""SCRIPT""#),
         ],
         sets: &["/Connections/Connections"],
+        unmanaged: &[],
         normalize_extra: Some(normalize::glue_job),
         managed: true,
     },
@@ -196,6 +231,7 @@ pub static KINDS: &[KindDef] = &[
             ),
         ],
         sets: &["/Tags"],
+        unmanaged: &[],
         normalize_extra: None,
         managed: true,
     },
@@ -212,6 +248,7 @@ pub static KINDS: &[KindDef] = &[
         lowercase: &["/Database", "/Name"],
         defaults: &[("/Catalog", r#""AwsDataCatalog""#)],
         sets: &[],
+        unmanaged: &[],
         normalize_extra: Some(normalize::athena_view),
         managed: true,
     },
@@ -228,6 +265,7 @@ pub static KINDS: &[KindDef] = &[
         lowercase: &[],
         defaults: &[("/SslProperties", r#"{"DisableSsl":false}"#)],
         sets: &["/Permissions", "/Permissions/*/Actions", "/Tags"],
+        unmanaged: &[],
         normalize_extra: None,
         managed: true,
     },
@@ -253,6 +291,15 @@ pub static KINDS: &[KindDef] = &[
             "/RefreshSchedules",
             "/ColumnGroups",
         ],
+        // Set in the console by admins and analysts; AWS_RECONCILER_FACTS §5.5.
+        unmanaged: &[
+            "/DatasetParameters",
+            "/PerformanceConfiguration",
+            "/FieldFolders",
+            "/RowLevelPermissionDataSet",
+            "/RowLevelPermissionTagConfiguration",
+            "/ColumnLevelPermissionRules",
+        ],
         normalize_extra: Some(normalize::quicksight_data_set),
         managed: true,
     },
@@ -269,6 +316,7 @@ pub static KINDS: &[KindDef] = &[
         lowercase: &[],
         defaults: &[("/Path", r#""/""#), ("/MaxSessionDuration", "3600")],
         sets: &["/Tags", "/ManagedPolicyArns"],
+        unmanaged: &[],
         normalize_extra: Some(normalize::iam_role),
         managed: true,
     },
@@ -285,6 +333,7 @@ pub static KINDS: &[KindDef] = &[
         lowercase: &[],
         defaults: &[],
         sets: &[],
+        unmanaged: &[],
         normalize_extra: None,
         managed: false,
     },

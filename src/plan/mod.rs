@@ -5,6 +5,7 @@
 
 pub mod render;
 pub mod resolve;
+pub mod unmanaged;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -99,6 +100,10 @@ pub struct Change {
     /// Replace/delete: the identity of the live resource to remove.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
+    /// Fields left as they are in AWS (see `plan::unmanaged`): not
+    /// compared, and kept by full-replace updates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<String>,
     /// Comparable forms, kept for apply and state (not serialized: they
     /// carry fingerprints, not values, but are no one's business).
     #[serde(skip)]
@@ -166,7 +171,7 @@ pub async fn plan(
     providers: &Providers,
     opts: &PlanOptions,
 ) -> Result<Plan, Diagnostics> {
-    let desired = resolve(cfg, providers).await?;
+    let mut desired = resolve(cfg, providers).await?;
     let targets = target_closure(cfg, &opts.targets)?;
     let in_scope = |a: &Address| targets.as_ref().is_none_or(|t| t.contains(a));
 
@@ -221,11 +226,23 @@ pub async fn plan(
     let mut changes = Vec::new();
     let mut errors = Diagnostics::default();
     for d in desired
-        .values()
+        .values_mut()
         .filter(|d| d.kind.managed && in_scope(&d.addr))
     {
-        let rs = state.resources.get(&d.addr);
+        let mut rs = state.resources.get(&d.addr).cloned();
         let mut live_owned = live.get(&(d.kind.name, d.attributes.id.clone())).cloned();
+        // Unmanaged fields take AWS's value on the desired side (so updates
+        // keep them) and on the last-applied side (so they are not drift).
+        let unmanaged = live_owned.as_ref().map_or_else(Vec::new, |l| {
+            unmanaged::graft(
+                d.kind,
+                &d.lifecycle,
+                &mut d.spec,
+                rs.as_mut().map(|r| &mut r.applied),
+                l,
+            )
+        });
+        let rs = rs.as_ref();
         if let Some(stack) = live_owned
             .as_mut()
             .and_then(crate::provider::take_cfn_owner)
@@ -241,6 +258,7 @@ pub async fn plan(
         }
         let live_v = live_owned.as_ref();
         let mut c = compare(d, rs, live_v, &state.salt);
+        c.unmanaged = unmanaged;
         c.dependents = cfg.graph.dependents(&d.addr).into_iter().collect();
         if let Some(rs) = rs
             && rs.id != d.attributes.id
@@ -325,6 +343,7 @@ pub async fn plan(
                 "removed from the files".into()
             }),
             old_id: Some(rs.id.clone()),
+            unmanaged: Vec::new(),
             applied: None,
             live_raw: live_v.cloned(),
         });
@@ -475,6 +494,7 @@ fn compare(
         dependents: Vec::new(),
         reason,
         old_id: None,
+        unmanaged: Vec::new(),
         applied: Some(desired_cmp),
         live_raw: live.cloned(),
     }

@@ -46,6 +46,7 @@ pub fn human(plan: &Plan, style: Style) -> String {
             plan.env,
             plan.changes.len()
         );
+        unmanaged_note(&mut out, plan);
         return out;
     }
     let _ = writeln!(
@@ -57,7 +58,24 @@ pub fn human(plan: &Plan, style: Style) -> String {
         render_change(&mut out, c, style);
     }
     let _ = writeln!(out, "{}", summary_line(plan));
+    unmanaged_note(&mut out, plan);
     out
+}
+
+/// Unchanged resources are not listed, but what twh leaves alone on them
+/// should not be a surprise: one line says how much and where to look.
+fn unmanaged_note(out: &mut String, plan: &Plan) {
+    let n = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::NoOp && !c.drifted && !c.unmanaged.is_empty())
+        .count();
+    if n > 0 {
+        let _ = writeln!(
+            out,
+            "{n} unchanged resource(s) have fields left as they are in AWS (unmanaged); `--output json` lists them."
+        );
+    }
 }
 
 fn render_change(out: &mut String, c: &Change, style: Style) {
@@ -84,6 +102,13 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
     if !c.dependents.is_empty() && matches!(c.action, Action::Replace | Action::Delete) {
         let deps: Vec<String> = c.dependents.iter().map(ToString::to_string).collect();
         let _ = writeln!(out, "    affects: {}", deps.join(", "));
+    }
+    if !c.unmanaged.is_empty() {
+        let _ = writeln!(
+            out,
+            "    unmanaged (kept as they are in AWS): {}",
+            c.unmanaged.join(", ")
+        );
     }
     let before = c.before.as_ref().map(pretty).unwrap_or_default();
     let after = c.after.as_ref().map(pretty).unwrap_or_default();
@@ -143,12 +168,20 @@ pub fn markdown(plan: &Plan) -> String {
     {
         let _ = write!(
             out,
-            "\n<details><summary><code>{} {}</code> {}{}</summary>\n\n```diff\n",
+            "\n<details><summary><code>{} {}</code> {}{}</summary>\n\n",
             c.action.symbol(),
             c.address,
             c.action.word(),
             if c.drifted { " (drifted)" } else { "" }
         );
+        if !c.unmanaged.is_empty() {
+            let _ = write!(
+                out,
+                "Unmanaged (kept as they are in AWS): `{}`\n\n",
+                c.unmanaged.join("`, `")
+            );
+        }
+        out.push_str("```diff\n");
         let before = c.before.as_ref().map(pretty).unwrap_or_default();
         let after = c.after.as_ref().map(pretty).unwrap_or_default();
         let _ = write!(
