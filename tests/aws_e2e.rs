@@ -554,6 +554,31 @@ async fn golden_quicksight_data_set() {
     .await;
 }
 
+/// A data set without a `LogicalTableMap`: QuickSight generates one (under a
+/// hashed id), which is unmanaged, not a perpetual diff.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_quicksight_data_set_without_logical_table_map() {
+    let mut d = data_set();
+    d["spec"]
+        .as_object_mut()
+        .map(|m| m.remove("LogicalTableMap"));
+    let e = golden(
+        "gqnolog",
+        vec![database(), table(), workgroup(), data_source(), d],
+    )
+    .await;
+    let plan: Value = serde_json::from_str(&e.run(&["diff", "--output", "json"], 0)).expect("json");
+    let set = plan["changes"]
+        .as_array()
+        .and_then(|c| {
+            c.iter()
+                .find(|c| c["address"] == "quicksight_data_set.orders")
+        })
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(set["unmanaged"], json!(["LogicalTableMap"]), "{set}");
+}
+
 /// Permissions revoked and a name changed in the console are drift; sync
 /// grants them back through the grant/revoke API and restores the name.
 #[tokio::test(flavor = "multi_thread")]

@@ -310,3 +310,31 @@ fn import_writes_files_and_records_state_so_diff_is_clean() {
         stderr(&o)
     );
 }
+
+/// `twh schema | head -1`: a reader that goes away early ends twh quietly
+/// (SIGPIPE, as Unix tools do), not with a panic.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::io::Read as _;
+    use std::os::unix::process::ExitStatusExt as _;
+    let bin = assert_cmd::cargo::cargo_bin("twh");
+    let mut child = std::process::Command::new(bin)
+        .arg("schema")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read");
+    // The pipe's read end is closed here; twh's next write fails.
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}

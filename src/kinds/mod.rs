@@ -291,8 +291,11 @@ pub static KINDS: &[KindDef] = &[
             "/RefreshSchedules",
             "/ColumnGroups",
         ],
-        // Set in the console by admins and analysts; AWS_RECONCILER_FACTS §5.5.
+        // Set in the console by admins and analysts (AWS_RECONCILER_FACTS
+        // §5.5), and the LogicalTableMap QuickSight generates (with a hashed
+        // id) when the file has none.
         unmanaged: &[
+            "/LogicalTableMap",
             "/DatasetParameters",
             "/PerformanceConfiguration",
             "/FieldFolders",

@@ -209,9 +209,9 @@ impl QuickSightProvider {
         .cloned()
         .unwrap_or_default();
         spec.insert("AwsAccountId".into(), json!(self.caller.account()));
-        let permissions = self
-            .caller
-            .call(
+        // Permissions and tags are independent reads: one round trip, not two.
+        let (permissions, tags) = tokio::try_join!(
+            self.caller.call(
                 Op::read(SVC, "DescribeDataSourcePermissions", kind, id),
                 || {
                     self.client
@@ -220,14 +220,15 @@ impl QuickSightProvider {
                         .data_source_id(id)
                         .send()
                 },
-            )
-            .await?;
+            ),
+            self.tags(kind, id, &arn),
+        )?;
         put_nonempty(
             &mut spec,
             "Permissions",
             perms_json(permissions.permissions.unwrap_or_default())?,
         );
-        put_nonempty(&mut spec, "Tags", self.tags(kind, id, &arn).await?);
+        put_nonempty(&mut spec, "Tags", tags);
         Ok(Some(Value::Object(spec)))
     }
 
@@ -367,9 +368,11 @@ impl QuickSightProvider {
             .cloned()
             .unwrap_or_default();
         spec.insert("AwsAccountId".into(), json!(self.caller.account()));
-        let permissions = self
-            .caller
-            .call(
+        // Permissions, tags and refresh settings are independent reads: one
+        // round trip after the describe, not four.
+        let spice = spec.get("ImportMode").and_then(Value::as_str) == Some("SPICE");
+        let (permissions, tags, refresh) = tokio::try_join!(
+            self.caller.call(
                 Op::read(SVC, "DescribeDataSetPermissions", kind, id),
                 || {
                     self.client
@@ -378,52 +381,44 @@ impl QuickSightProvider {
                         .data_set_id(id)
                         .send()
                 },
-            )
-            .await?;
+            ),
+            self.tags(kind, id, &arn),
+            self.read_refresh(kind, id, spice),
+        )?;
         put_nonempty(
             &mut spec,
             "Permissions",
             perms_json(permissions.permissions.unwrap_or_default())?,
         );
-        put_nonempty(&mut spec, "Tags", self.tags(kind, id, &arn).await?);
-        self.read_refresh(kind, id, &mut spec).await?;
+        put_nonempty(&mut spec, "Tags", tags);
+        for (k, v) in refresh {
+            put_nonempty(&mut spec, &k, v);
+        }
         Ok(Some(Value::Object(spec)))
     }
 
     /// Refresh schedules and refresh properties of a SPICE data set (QuickSight
-    /// refuses both calls for direct-query data sets).
+    /// refuses both calls for direct-query data sets), as spec members.
     async fn read_refresh(
         &self,
         kind: &str,
         id: &str,
-        spec: &mut Map<String, Value>,
-    ) -> Result<(), ProviderError> {
-        if spec.get("ImportMode").and_then(Value::as_str) != Some("SPICE") {
-            return Ok(());
+        spice: bool,
+    ) -> Result<Map<String, Value>, ProviderError> {
+        let mut out = Map::new();
+        if !spice {
+            return Ok(out);
         }
-        let out = self
-            .caller
-            .call(Op::read(SVC, "ListRefreshSchedules", kind, id), || {
-                self.client
-                    .list_refresh_schedules()
-                    .aws_account_id(self.caller.account())
-                    .data_set_id(id)
-                    .send()
-            })
-            .await?;
-        let schedules = out
-            .refresh_schedules
-            .unwrap_or_default()
-            .into_iter()
-            .map(|s| {
-                to_json(&types::RefreshSchedule::from(s))
-                    .map(|v| project(&SHAPES, "RefreshSchedule", &v))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        put_nonempty(spec, "RefreshSchedules", Value::Array(schedules));
-        let props = self
-            .caller
-            .call(
+        let (schedules, props) = tokio::join!(
+            self.caller
+                .call(Op::read(SVC, "ListRefreshSchedules", kind, id), || {
+                    self.client
+                        .list_refresh_schedules()
+                        .aws_account_id(self.caller.account())
+                        .data_set_id(id)
+                        .send()
+                }),
+            self.caller.call(
                 Op::read(SVC, "DescribeDataSetRefreshProperties", kind, id),
                 || {
                     self.client
@@ -432,25 +427,35 @@ impl QuickSightProvider {
                         .data_set_id(id)
                         .send()
                 },
-            )
-            .await;
+            ),
+        );
+        let schedules = schedules?
+            .refresh_schedules
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| {
+                to_json(&types::RefreshSchedule::from(s))
+                    .map(|v| project(&SHAPES, "RefreshSchedule", &v))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.insert("RefreshSchedules".into(), Value::Array(schedules));
         match optional(props) {
-            Ok(Some(out)) => {
-                if let Some(p) = out.data_set_refresh_properties {
+            Ok(Some(o)) => {
+                if let Some(p) = o.data_set_refresh_properties {
                     let v = to_json(&types::DataSetRefreshProperties::from(p))?;
-                    put_nonempty(
-                        spec,
-                        "RefreshProperties",
+                    out.insert(
+                        "RefreshProperties".into(),
                         project(&SHAPES, "DataSetRefreshProperties", &v),
                     );
                 }
             }
             Ok(None) => {}
+            // No refresh properties set yet.
             Err(ProviderError::Api { message, .. })
                 if message.starts_with("InvalidParameterValueException") => {}
             Err(e) => return Err(e),
         }
-        Ok(())
+        Ok(out)
     }
 
     /// Makes the refresh schedules (matched by `ScheduleId`) and refresh
