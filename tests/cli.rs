@@ -310,3 +310,30 @@ fn import_writes_files_and_records_state_so_diff_is_clean() {
         stderr(&o)
     );
 }
+
+#[test]
+fn two_syncs_at_once_one_applies_the_other_fails_fast() {
+    let repo = Repo::new();
+    let (loser, winner) = common::check_sync_contention(&repo, &|| common::twh_in(&repo));
+    eprintln!(
+        "local state: the loser failed after {loser:.2}s, the winner finished after {winner:.2}s"
+    );
+}
+
+#[test]
+fn state_pull_and_push_local() {
+    let repo = Repo::new();
+    common::check_pull_push(&repo, &|| common::twh_in(&repo));
+}
+
+#[test]
+fn a_stale_local_lock_is_named_and_force_unlock_removes_it() {
+    let repo = Repo::new();
+    let lock = repo.file("state/dev.lock");
+    common::check_stale_lock(
+        &repo,
+        &|| common::twh_in(&repo),
+        &|v| repo.write("state/dev.lock", v),
+        &|| lock.exists(),
+    );
+}
