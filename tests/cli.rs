@@ -337,3 +337,15 @@ fn a_stale_local_lock_is_named_and_force_unlock_removes_it() {
         &|| lock.exists(),
     );
 }
+
+#[test]
+fn a_state_overwritten_during_sync_stops_it_without_clobbering() {
+    let repo = Repo::new();
+    let path = repo.file("state/dev.json");
+    common::check_overwrite_during_sync(
+        &repo,
+        &|| common::twh_in(&repo),
+        &|| std::fs::read(&path).ok(),
+        &|bytes| std::fs::write(&path, bytes).expect("write"),
+    );
+}

@@ -168,6 +168,11 @@ async fn a_concurrent_overwrite_makes_the_writer_stop_not_clobber() {
             "state `s3://{b}/twh/dev.json` was changed by another writer since this run read it; twh stopped instead of overwriting it"
         )
     );
+    st.serial = 100;
+    assert!(
+        matches!(ours.write(&st).await, Err(StateError::Conflict { .. })),
+        "a conflict sticks: a higher serial must not write over theirs"
+    );
     assert_eq!(
         get(&s3, &b, "twh/dev.json").await.expect("state"),
         their_text.into_bytes(),
@@ -308,5 +313,19 @@ fn a_missing_bucket_is_named_with_the_fix() {
             "bucket `twh-state-does-not-exist` does not exist: create it (with versioning on)"
         ),
         "{err}"
+    );
+}
+
+#[test]
+fn a_state_overwritten_during_sync_stops_it_without_clobbering() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let s3 = client();
+    let b = rt.block_on(bucket(&s3));
+    let repo = repo_on(&b);
+    common::check_overwrite_during_sync(
+        &repo,
+        &|| twh_s3(&repo),
+        &|| rt.block_on(get(&s3, &b, "twh/dev.json")),
+        &|bytes| rt.block_on(put(&s3, &b, "twh/dev.json", bytes)),
     );
 }

@@ -5,12 +5,24 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use super::{Backend, Overwrite, StateError, StateFile, Version, check_successor, parse, render};
 
 pub struct LocalBackend {
     path: PathBuf,
     lock_path: PathBuf,
+    /// The state as this run last read or wrote it; a write finding
+    /// anything else on disk stops (the local form of S3's `If-Match`).
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Seen {
+    Unknown,
+    Saw(Option<Version>),
+    /// Someone else wrote; every later write fails until a read.
+    Lost,
 }
 
 impl LocalBackend {
@@ -18,6 +30,29 @@ impl LocalBackend {
         Self {
             path: dir.join(format!("{env}.json")),
             lock_path: dir.join(format!("{env}.lock")),
+            seen: Mutex::new(Seen::Unknown),
+        }
+    }
+
+    fn seen(&self) -> Seen {
+        self.seen.lock().map_or(Seen::Unknown, |s| s.clone())
+    }
+
+    fn remember(&self, seen: Seen) {
+        if let Ok(mut s) = self.seen.lock() {
+            *s = seen;
+        }
+    }
+
+    /// The stored state, without remembering it.
+    fn load(&self) -> Result<Option<StateFile>, StateError> {
+        match fs_err::read_to_string(&self.path) {
+            Ok(text) => parse(&self.describe(), &text).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StateError::Read {
+                path: self.describe(),
+                source,
+            }),
         }
     }
 
@@ -64,31 +99,37 @@ impl Backend for LocalBackend {
     }
 
     async fn read(&self) -> Result<Option<StateFile>, StateError> {
-        match fs_err::read_to_string(&self.path) {
-            Ok(text) => parse(&self.describe(), &text).map(Some),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(StateError::Read {
-                path: self.describe(),
-                source,
-            }),
-        }
+        let state = self.load()?;
+        self.remember(Seen::Saw(state.as_ref().map(Version::from)));
+        Ok(state)
     }
 
     async fn store(&self, state: &StateFile, overwrite: Overwrite) -> Result<(), StateError> {
-        if overwrite == Overwrite::Successor {
-            // The file on disk, not what this run read: a writer that lost
-            // its lock finds a newer serial here and stops.
-            let stored = self.read().await?;
-            check_successor(
-                &self.describe(),
-                stored.as_ref().map(Version::from).as_ref(),
-                state,
-            )?;
+        // Under the lock nobody else writes; this catches a run whose lock
+        // was force-unlocked, and hand edits.
+        let stored = self.load()?.as_ref().map(Version::from);
+        let conflict = match self.seen() {
+            Seen::Lost => true,
+            Seen::Saw(v) => v != stored,
+            Seen::Unknown => false,
+        };
+        if conflict {
+            self.remember(Seen::Lost);
+            return Err(StateError::Conflict {
+                path: self.describe(),
+            });
         }
-        write_atomic(&self.path, render(state)?.as_bytes()).map_err(|source| StateError::Write {
-            path: self.describe(),
-            source,
-        })
+        if overwrite == Overwrite::Successor {
+            check_successor(&self.describe(), stored.as_ref(), state)?;
+        }
+        write_atomic(&self.path, render(state)?.as_bytes()).map_err(|source| {
+            StateError::Write {
+                path: self.describe(),
+                source,
+            }
+        })?;
+        self.remember(Seen::Saw(Some(Version::from(state))));
+        Ok(())
     }
 
     async fn create_lock(&self, text: &str) -> Result<bool, StateError> {
@@ -144,6 +185,25 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let b = LocalBackend::new(dir.path(), "dev");
         crate::state::conformance::conformance(&b).await;
+        // Another writer (say, a run that force-unlocked this one).
+        let mut theirs = b.read().await.expect("read").expect("state");
+        theirs.serial += 10;
+        LocalBackend::new(dir.path(), "dev")
+            .write(&theirs)
+            .await
+            .expect("their write");
+        let mut ours = theirs.clone();
+        ours.serial -= 9;
+        assert!(matches!(
+            b.write(&ours).await,
+            Err(StateError::Conflict { .. })
+        ));
+        ours.serial += 100;
+        assert!(
+            matches!(b.write(&ours).await, Err(StateError::Conflict { .. })),
+            "a conflict sticks: a higher serial must not write over theirs"
+        );
+        assert_eq!(b.read().await.expect("read"), Some(theirs));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

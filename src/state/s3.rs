@@ -36,7 +36,14 @@ pub struct S3Backend {
 #[derive(Debug, Clone)]
 enum Seen {
     Absent,
-    Present { etag: String, version: Version },
+    Present {
+        etag: String,
+        version: Version,
+    },
+    /// A conditional write failed: someone else wrote. Every later write
+    /// fails too (re-reading would let this run write over their state)
+    /// until the caller reads again.
+    Lost,
 }
 
 impl S3Backend {
@@ -113,7 +120,7 @@ impl S3Backend {
                 self.bucket
             ),
             "AccessDenied" | "Forbidden" => {
-                "; the credentials need s3:GetObject, s3:PutObject and s3:DeleteObject on the state and lock objects (README, State backends)".into()
+                "; the credentials need s3:ListBucket on the bucket and s3:GetObject, s3:PutObject, s3:DeleteObject on the state and lock objects (README, State backends)".into()
             }
             _ => String::new(),
         };
@@ -178,6 +185,12 @@ impl Backend for S3Backend {
                 self.seen().unwrap_or(Seen::Absent)
             }
         };
+        let conflict = || StateError::Conflict {
+            path: self.describe(),
+        };
+        if matches!(seen, Seen::Lost) {
+            return Err(conflict());
+        }
         if overwrite == Overwrite::Successor
             && let Seen::Present { version, .. } = &seen
         {
@@ -191,8 +204,8 @@ impl Backend for S3Backend {
             .content_type("application/json")
             .body(ByteStream::from(render(state)?.into_bytes()));
         let put = match &seen {
-            Seen::Absent => put.if_none_match("*"),
             Seen::Present { etag, .. } => put.if_match(etag),
+            Seen::Absent | Seen::Lost => put.if_none_match("*"),
         };
         match put.send().await {
             Ok(out) => {
@@ -204,10 +217,8 @@ impl Backend for S3Backend {
                 Ok(())
             }
             Err(e) if precondition_failed(&e) => {
-                self.remember(None);
-                Err(StateError::Conflict {
-                    path: self.describe(),
-                })
+                self.remember(Some(Seen::Lost));
+                Err(conflict())
             }
             Err(e) => Err(self.failure("PutObject", &self.key, &e)),
         }

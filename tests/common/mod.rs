@@ -371,3 +371,54 @@ pub fn check_stale_lock(
     );
     assert!(!lock_exists(), "sync released its lock");
 }
+
+/// Another writer replaces the state while a sync runs (as a run that
+/// force-unlocked it would): the sync fails naming the conflict, and the
+/// other writer's state is left as it wrote it. `read_state` and
+/// `write_state` reach the stored state the backend's way.
+pub fn check_overwrite_during_sync(
+    repo: &Repo,
+    twh: &dyn Fn() -> std::process::Command,
+    read_state: &dyn Fn() -> Option<Vec<u8>>,
+    write_state: &dyn Fn(Vec<u8>),
+) {
+    use std::process::Stdio;
+    repo.small_estate();
+    repo.write("aws.json", &json!({"faults": {"latency_ms": 150}}));
+    let child = twh()
+        .args(["sync", "-y", "--no-progress"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let first = loop {
+        if let Some(bytes) = read_state() {
+            break bytes;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sync never wrote state"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let mut theirs: Value = serde_json::from_slice(&first).expect("state json");
+    theirs["serial"] = json!(theirs["serial"].as_u64().expect("serial") + 100);
+    theirs["resources"] = json!({});
+    let their_bytes = serde_json::to_vec_pretty(&theirs).expect("json");
+    write_state(their_bytes.clone());
+    let o = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("was changed by another writer since this run read it; twh stopped instead of overwriting it"),
+        "{err}"
+    );
+    assert!(err.contains("Sync incomplete"), "{err}");
+    assert_eq!(
+        read_state().expect("state"),
+        their_bytes,
+        "the other writer's state is intact"
+    );
+}
