@@ -214,10 +214,13 @@ fn help_teaches_with_examples() {
         "state",
         "force-unlock",
         "completions",
+        "state pull",
+        "state push",
     ] {
         let o = Command::cargo_bin("twh")
             .expect("bin")
-            .args([cmd, "--help"])
+            .args(cmd.split(' '))
+            .arg("--help")
             .output()
             .expect("run");
         assert!(o.status.success());

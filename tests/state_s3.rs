@@ -179,6 +179,24 @@ async fn a_concurrent_overwrite_makes_the_writer_stop_not_clobber() {
         "the other writer's state is intact"
     );
 
+    // A write whose answer was lost and whose retry fails its condition:
+    // the stored state is exactly ours, so the write went through.
+    let mut again = S3Backend::new(s3.clone(), &b, "twh/dev.json").expect("backend");
+    let mut next = again.read().await.expect("read").expect("state");
+    next.serial += 1;
+    put(
+        &s3,
+        &b,
+        "twh/dev.json",
+        twh::state::render(&next).expect("render").into_bytes(),
+    )
+    .await;
+    again.write(&next).await.expect("our own write, seen late");
+    next.serial += 1;
+    again.write(&next).await.expect("and the next one");
+    again = S3Backend::new(s3.clone(), &b, "twh/dev.json").expect("backend");
+    assert_eq!(again.read().await.expect("read"), Some(next));
+
     // Two writers that both saw no state: only the first creates it.
     let first = S3Backend::new(s3.clone(), &b, "twh/other.json").expect("backend");
     let second = S3Backend::new(s3.clone(), &b, "twh/other.json").expect("backend");

@@ -29,6 +29,13 @@ pub async fn conformance(b: &dyn Backend) {
     b.lock(&second).await.expect("lock after unlock");
     b.unlock(&second.id).await.expect("unlock again");
 
+    // A lock create whose answer was lost finds its own lock on retry.
+    let mine = LockInfo::new("sync");
+    let text = serde_json::to_string_pretty(&mine).expect("json");
+    assert!(b.create_lock(&text).await.expect("create"));
+    b.lock(&mine).await.expect("the lock found is ours");
+    b.unlock(&mine.id).await.expect("unlock ours");
+
     // Writes must succeed the stored state unless forced.
     let mut next = s.clone();
     assert!(matches!(

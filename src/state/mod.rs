@@ -229,6 +229,11 @@ pub trait Backend: Send + Sync {
                 return Ok(());
             }
             if let Some(holder) = self.lock_holder().await? {
+                if holder.id == info.id {
+                    // Our create went through but its answer was lost and
+                    // the retry found the lock: it is ours.
+                    return Ok(());
+                }
                 return Err(StateError::Locked {
                     holder: Box::new(holder),
                 });

@@ -196,13 +196,14 @@ impl Backend for S3Backend {
         {
             check_successor(&self.describe(), Some(version), state)?;
         }
+        let text = render(state)?;
         let put = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(&self.key)
             .content_type("application/json")
-            .body(ByteStream::from(render(state)?.into_bytes()));
+            .body(ByteStream::from(text.clone().into_bytes()));
         let put = match &seen {
             Seen::Present { etag, .. } => put.if_match(etag),
             Seen::Absent | Seen::Lost => put.if_none_match("*"),
@@ -217,6 +218,18 @@ impl Backend for S3Backend {
                 Ok(())
             }
             Err(e) if precondition_failed(&e) => {
+                // The SDK retries a write whose answer was lost; the retry
+                // then fails its own condition. If what is stored is
+                // exactly what we wrote, the write went through.
+                if let Some((stored, etag)) = self.get(&self.key).await?
+                    && stored == text
+                {
+                    self.remember(Some(Seen::Present {
+                        etag,
+                        version: Version::from(state),
+                    }));
+                    return Ok(());
+                }
                 self.remember(Some(Seen::Lost));
                 Err(conflict())
             }
