@@ -49,11 +49,7 @@ enum Seen {
 impl S3Backend {
     /// The backend for `s3://bucket/key`; `key` must name an object.
     pub fn new(client: Client, bucket: &str, key: &str) -> Result<Self, String> {
-        if bucket.is_empty() || key.is_empty() || key.ends_with('/') {
-            return Err(format!(
-                "state backend s3://{bucket}/{key} does not name an object; set `bucket` and a `key` such as `twh/dev.json`"
-            ));
-        }
+        check_location(bucket, key).map_err(|(_, msg)| msg)?;
         Ok(Self {
             client,
             bucket: bucket.into(),
@@ -134,6 +130,21 @@ impl S3Backend {
             self.url(key)
         ))
     }
+}
+
+/// Checks that `bucket` and `key` name an object; on error, the field at
+/// fault (`bucket` or `key`) and what is wrong.
+pub fn check_location(bucket: &str, key: &str) -> Result<(), (&'static str, String)> {
+    if bucket.is_empty() {
+        return Err(("bucket", "the S3 state backend needs a `bucket`".into()));
+    }
+    if key.is_empty() || key.ends_with('/') {
+        return Err((
+            "key",
+            format!("state key `{key}` does not name an object; use a key such as `twh/dev.json`"),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a failed conditional write means "the condition did not hold":
