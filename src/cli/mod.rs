@@ -337,6 +337,14 @@ async fn sync_locked(
             );
         }
         OK
+    } else if report_.failed.iter().any(|(_, e)| *e == lost_state(ctx)) {
+        eprintln!(
+            "Sync stopped: {} changed, {} failed, {} skipped. Another writer replaced the state during this run (was its lock force-unlocked?), so what this run changed after that is not recorded. `twh state pull` shows the stored state; `twh diff` shows what is left to do.",
+            report_.applied.len(),
+            report_.failed.len(),
+            report_.skipped.len()
+        );
+        ERROR
     } else {
         eprintln!(
             "Sync incomplete: {} changed, {} failed, {} skipped. State records what was done; rerun `twh sync` after fixing the error.",
@@ -346,6 +354,14 @@ async fn sync_locked(
         );
         ERROR
     }
+}
+
+/// The error apply reports when the backend found another writer's state.
+fn lost_state(ctx: &setup::Context) -> String {
+    StateError::Conflict {
+        path: ctx.backend.describe(),
+    }
+    .to_string()
 }
 
 async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
