@@ -93,7 +93,7 @@ impl MemoryProvider {
     ) -> Result<T, ProviderError> {
         let service = kind.service.as_str();
         self.log.record(service, operation, mutating);
-        let latency = self.world().faults.latency_ms;
+        let latency = self.world.lock().map_or(0, |w| w.faults.latency_ms);
         if latency > 0 {
             // Blocks a runtime worker, like a slow synchronous client would;
             // enough for tests that need runs to overlap.
