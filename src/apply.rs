@@ -101,7 +101,10 @@ impl Shared {
         self.backend
             .write(&s)
             .await
-            .map_err(|e| format!("{e}: {}", error_chain(&e)))
+            .map_err(|e| match error_chain(&e) {
+                chain if chain.is_empty() => e.to_string(),
+                chain => format!("{e}: {chain}"),
+            })
     }
 }
 

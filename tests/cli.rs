@@ -214,10 +214,13 @@ fn help_teaches_with_examples() {
         "state",
         "force-unlock",
         "completions",
+        "state pull",
+        "state push",
     ] {
         let o = Command::cargo_bin("twh")
             .expect("bin")
-            .args([cmd, "--help"])
+            .args(cmd.split(' '))
+            .arg("--help")
             .output()
             .expect("run");
         assert!(o.status.success());
@@ -337,4 +340,41 @@ fn a_closed_stdout_is_not_a_panic() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+#[test]
+fn two_syncs_at_once_one_applies_the_other_fails_fast() {
+    let repo = Repo::new();
+    let (loser, winner) = common::check_sync_contention(&repo, &|| common::twh_in(&repo));
+    eprintln!(
+        "local state: the loser failed after {loser:.2}s, the winner finished after {winner:.2}s"
+    );
+}
+
+#[test]
+fn state_pull_and_push_local() {
+    let repo = Repo::new();
+    common::check_pull_push(&repo, &|| common::twh_in(&repo));
+}
+
+#[test]
+fn a_stale_local_lock_is_named_and_force_unlock_removes_it() {
+    let repo = Repo::new();
+    let lock = repo.file("state/dev.lock");
+    common::check_stale_lock(
+        &repo,
+        &|| common::twh_in(&repo),
+        &|v| repo.write("state/dev.lock", v),
+        &|| lock.exists(),
+    );
+}
+
+#[test]
+fn a_state_overwritten_during_sync_stops_it_without_clobbering() {
+    let repo = Repo::new();
+    let path = repo.file("state/dev.json");
+    common::check_overwrite_during_sync(
+        &repo,
+        &|| common::twh_in(&repo),
+        &|| std::fs::read(&path).ok(),
+        &|bytes| std::fs::write(&path, bytes).expect("write"),
+    );
 }

@@ -461,6 +461,7 @@ async fn a_create_that_crashed_before_its_record_is_adopted_not_duplicated() {
     for r in st.resources.values_mut() {
         r.status = twh::state::ResourceStatus::Creating;
     }
+    st.serial += 1;
     backend.write(&st).await.expect("write");
     let p = h.plan().await;
     assert!(p.errors.is_empty(), "{:?}", p.errors);

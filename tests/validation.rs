@@ -283,6 +283,19 @@ fn bad_environment_file_field() {
 }
 
 #[test]
+fn an_s3_state_key_must_name_an_object() {
+    let r = Repo::new();
+    r.write(
+        "resources/environments/dev.json",
+        &json!({"region": "us-east-1", "state": {"backend": "s3", "bucket": "acme-twh-state", "key": "twh/"}}),
+    );
+    assert_eq!(
+        one(&r),
+        "resources/environments/dev.json:6:12 invalid environment file: state key `twh/` does not name an object; use a key such as `twh/dev.json`"
+    );
+}
+
+#[test]
 fn all_errors_are_reported_together() {
     let r = Repo::new();
     r.write_text("resources/a.json", "{");

@@ -112,11 +112,18 @@ pub enum Command {
     /// Inspect or edit state.
     #[command(
         subcommand,
-        after_help = "Examples:\n  twh state list\n  twh state show glue_crawler.orders\n  twh state rm glue_crawler.orders"
+        after_help = "Examples:\n  twh state list\n  twh state show glue_crawler.orders\n  twh state rm glue_crawler.orders\n  twh state pull > backup.json\n  twh state push backup.json"
     )]
     State(StateCommand),
     /// Remove a lock left by a run that died (see the lock ID in the error).
-    #[command(after_help = "Example:\n  twh force-unlock 5f0c5e0e-3b7e-4c1f-9d55-7e2f4c6a0a11")]
+    ///
+    /// Only the lock with that ID is removed. Make sure its holder is really
+    /// gone: a run that loses its lock while it still writes is stopped by
+    /// the state's serial (and, on S3, by conditional writes), but what it
+    /// changed in AWS before stopping is then missing from state.
+    #[command(
+        after_help = "Examples:\n  twh force-unlock 5f0c5e0e-3b7e-4c1f-9d55-7e2f4c6a0a11\n  twh force-unlock --env production 5f0c5e0e-3b7e-4c1f-9d55-7e2f4c6a0a11"
+    )]
     ForceUnlock {
         /// The lock ID printed by the failed run.
         id: String,
@@ -165,6 +172,32 @@ pub enum StateCommand {
     Show { address: Address },
     /// Stop managing a resource without deleting it from AWS.
     Rm { address: Address },
+    /// Print the stored state (JSON) to stdout, from whichever backend.
+    #[command(
+        after_help = "Examples:\n  twh state pull > backup.json\n  twh state pull --env production | jq .serial"
+    )]
+    Pull,
+    /// Replace the stored state with FILE (for recovery), under the lock.
+    ///
+    /// Refused unless FILE has the stored state's lineage (it comes from the
+    /// same estate) and a higher serial (it is newer); `--force` skips both
+    /// checks. Edit a pulled state's resources, raise its `serial`, push it.
+    #[command(
+        after_help = "Examples:\n  twh state pull > s.json   # edit, then raise \"serial\"\n  twh state push s.json\n  twh state push --force backup.json   # roll back to a backup\n  twh state push - < s.json"
+    )]
+    Push(PushArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The state file to upload; `-` reads stdin.
+    pub file: PathBuf,
+    /// Push even if lineage differs or serial is not newer.
+    #[arg(long)]
+    pub force: bool,
+    /// Wait this long for another run's lock before failing (e.g. `30s`).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
 }
 
 /// `30s`, `2m`, `500ms`, or plain seconds.

@@ -220,6 +220,16 @@ async fn sync(g: &Global, a: &args::SyncArgs) -> u8 {
 
 fn lock_error(e: &StateError) -> u8 {
     match e {
+        StateError::Locked { holder } if holder.holder_is_dead() => fail(
+            format!(
+                "the state is locked by {holder}; process {} no longer runs on {}: the lock is stale",
+                holder.pid, holder.host
+            ),
+            Some(format!(
+                "that run died without releasing its lock; remove it with `twh force-unlock {}`, then rerun",
+                holder.id
+            )),
+        ),
         StateError::Locked { holder } => fail(
             format!("the state is locked by {holder}"),
             Some(format!(
@@ -327,6 +337,14 @@ async fn sync_locked(
             );
         }
         OK
+    } else if report_.failed.iter().any(|(_, e)| *e == lost_state(ctx)) {
+        eprintln!(
+            "Sync stopped: {} changed, {} failed, {} skipped. Another writer replaced the state during this run (was its lock force-unlocked?), so what this run changed after that is not recorded. `twh state pull` shows the stored state; `twh diff` shows what is left to do.",
+            report_.applied.len(),
+            report_.failed.len(),
+            report_.skipped.len()
+        );
+        ERROR
     } else {
         eprintln!(
             "Sync incomplete: {} changed, {} failed, {} skipped. State records what was done; rerun `twh sync` after fixing the error.",
@@ -338,11 +356,22 @@ async fn sync_locked(
     }
 }
 
+/// The error apply reports when the backend found another writer's state.
+fn lost_state(ctx: &setup::Context) -> String {
+    StateError::Conflict {
+        path: ctx.backend.describe(),
+    }
+    .to_string()
+}
+
 async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
     let backend = match setup::state_backend(g, None).await {
         Ok(b) => b,
         Err(e) => return fail(e, None),
     };
+    if let StateCommand::Push(a) = c {
+        return state_push(g, backend.as_ref(), a).await;
+    }
     let st = match backend.read().await {
         Ok(Some(s)) => s,
         Ok(None) => {
@@ -357,6 +386,14 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
         Err(e) => return fail(e.to_string(), None),
     };
     match c {
+        StateCommand::Pull => match state::render(&st) {
+            Ok(text) => {
+                print!("{text}");
+                OK
+            }
+            Err(e) => fail(e.to_string(), None),
+        },
+        StateCommand::Push(_) => unreachable!("handled above"),
         StateCommand::List => {
             for (addr, r) in &st.resources {
                 match g.output {
@@ -406,6 +443,80 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
             code
         }
     }
+}
+
+/// `twh state push`: replaces the stored state with a file, under the lock.
+async fn state_push(g: &Global, backend: &dyn state::Backend, a: &args::PushArgs) -> u8 {
+    let name = a.file.display().to_string();
+    let text = if name == "-" {
+        let mut t = String::new();
+        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut t) {
+            Ok(_) => t,
+            Err(e) => return fail(format!("cannot read stdin: {e}"), None),
+        }
+    } else {
+        match fs_err::read_to_string(&a.file) {
+            Ok(t) => t,
+            Err(e) => return fail(e.to_string(), None),
+        }
+    };
+    let pushed = match state::parse(&name, &text) {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                e.to_string(),
+                Some("push a file written by `twh state pull`".into()),
+            );
+        }
+    };
+    if pushed.env != g.env && !a.force {
+        return fail(
+            format!(
+                "`{name}` is the state of environment `{}`, not `{}`",
+                pushed.env, g.env
+            ),
+            Some("pass the matching --env, or --force to push it anyway".into()),
+        );
+    }
+    let lock = LockInfo::new("state push");
+    if let Err(e) = state::lock_with_timeout(backend, &lock, a.lock_timeout).await {
+        return lock_error(&e);
+    }
+    let overwrite = if a.force {
+        state::Overwrite::Any
+    } else {
+        state::Overwrite::Successor
+    };
+    // Read first: the S3 backend writes conditionally on the version read.
+    let result = match backend.read().await {
+        Ok(_) => backend.store(&pushed, overwrite).await,
+        Err(e) => Err(e),
+    };
+    let code = match result {
+        Ok(()) => {
+            if !g.quiet {
+                eprintln!(
+                    "Pushed `{name}` (serial {}, lineage {}) to {}.",
+                    pushed.serial,
+                    pushed.lineage,
+                    backend.describe()
+                );
+            }
+            OK
+        }
+        Err(e @ (StateError::Lineage { .. } | StateError::NotNewer { .. })) => fail(
+            e.to_string(),
+            Some("`twh state pull` shows the stored state; raise `serial` above it, or pass --force to replace it anyway".into()),
+        ),
+        Err(e) => fail(e.to_string(), None),
+    };
+    if let Err(e) = backend.unlock(&lock.id).await {
+        return fail(
+            format!("could not release the state lock: {e}"),
+            Some(format!("remove it with `twh force-unlock {}`", lock.id)),
+        );
+    }
+    code
 }
 
 async fn import_cmd(g: &Global, kind: &str, ids: &[String], all: bool) -> u8 {

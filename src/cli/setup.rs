@@ -11,6 +11,7 @@ use crate::provider::memory::MemoryProvider;
 use crate::provider::{CallLog, Identity, Providers};
 use crate::state::Backend;
 use crate::state::local::LocalBackend;
+use crate::state::s3::S3Backend;
 
 pub struct Context {
     pub providers: Providers,
@@ -102,8 +103,21 @@ pub async fn state_backend(
     };
     match &env.state {
         StateBackend::Local => Ok(Arc::new(LocalBackend::new(&g.dir.join("state"), &g.env))),
-        StateBackend::S3 { bucket, key, .. } => Err(format!(
-            "state backend s3://{bucket}/{key} is not supported by this build yet; use {{\"backend\": \"local\"}}"
-        )),
+        StateBackend::S3 {
+            bucket,
+            key,
+            region,
+        } => {
+            // The bucket's own region comes first: it is where the state
+            // lives, whichever region the estate is in.
+            let sdk = crate::provider::aws::sdk_config(
+                g.profile.as_deref(),
+                region.as_deref().or(g.region.as_deref()),
+                env.region.as_deref(),
+            )
+            .await;
+            let client = crate::provider::aws::s3_client(&sdk);
+            Ok(Arc::new(S3Backend::new(client, bucket, key)?))
+        }
     }
 }

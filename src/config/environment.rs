@@ -34,10 +34,14 @@ pub enum StateBackend {
     /// `state/<env>.json` in the repository directory (or `path`).
     #[default]
     Local,
-    /// An S3 object; locked with conditional writes.
+    /// The S3 object `s3://bucket/key`, locked by `key.lock` beside it with
+    /// conditional writes. Use a versioned bucket (README, State backends).
     S3 {
+        /// The bucket; shared by every environment is fine.
         bucket: String,
+        /// The state object's key, e.g. `twh/production.json`.
         key: String,
+        /// The bucket's region, when it differs from the environment's.
         #[serde(default)]
         region: Option<String>,
     },

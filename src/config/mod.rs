@@ -307,7 +307,19 @@ fn load_environment(
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(&doc, &mut track);
     match <Environment as serde::Deserialize>::deserialize(de) {
-        Ok(e) => Some(e),
+        Ok(e) => {
+            if let StateBackend::S3 { bucket, key, .. } = &e.state
+                && let Err((field, msg)) = crate::state::s3::check_location(bucket, key)
+            {
+                diags.push(
+                    Diagnostic::error(format!("invalid environment file: {msg}")).at(Some(
+                        sources.locate(&rel, &format!("/state/{field}"), false),
+                    )),
+                );
+                return None;
+            }
+            Some(e)
+        }
         Err(err) => {
             let pointer = serde_pointer(&track.path());
             let msg = err.to_string();

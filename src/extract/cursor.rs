@@ -237,9 +237,7 @@ fn is_gone(h: &LockInfo, my_host: &str) -> bool {
         .signed_duration_since(h.heartbeat_at)
         .to_std()
         .is_ok_and(|age| age > LOCK_STALE_AFTER);
-    let proc_root = std::path::Path::new("/proc");
-    let dead_here =
-        h.host == my_host && proc_root.is_dir() && !proc_root.join(h.pid.to_string()).exists();
+    let dead_here = h.host == my_host && crate::state::lock::process_gone_here(h.pid);
     stale || dead_here
 }
 

@@ -5,7 +5,7 @@
 //! fields (credentials) are never read back, and every call is logged. It can
 //! persist itself to a JSON file (`TWH_MEMORY_PROVIDER`) so separate `twh`
 //! processes share one "account", and inject faults: fail the Nth mutating
-//! call, throttle a seeded fraction of calls.
+//! call, throttle a seeded fraction of calls, delay every call.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -47,6 +47,10 @@ pub struct Faults {
     pub throttle_rate: f64,
     #[serde(default)]
     pub seed: u64,
+    /// Milliseconds every call takes (a slow account, so that two
+    /// processes' runs overlap in tests).
+    #[serde(default)]
+    pub latency_ms: u64,
 }
 
 pub struct MemoryProvider {
@@ -64,17 +68,12 @@ impl MemoryProvider {
         }
     }
 
-    /// Loads the world from `file` (empty if absent) and saves it after every call.
+    /// Loads the world from `file` (empty if absent), reloads it before and
+    /// saves it after every call: a process that waited for the state lock
+    /// sees what the lock's holder changed, as it would in AWS.
     pub fn persistent(file: PathBuf, log: CallLog) -> Result<Self, ProviderError> {
-        let world = match fs_err::read_to_string(&file) {
-            Ok(t) => serde_json::from_str(&t).map_err(|e| {
-                ProviderError::Other(format!("memory provider file `{}`: {e}", file.display()))
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => World::default(),
-            Err(e) => return Err(ProviderError::Other(e.to_string())),
-        };
         Ok(Self {
-            world: Mutex::new(world),
+            world: Mutex::new(load_world(&file)?),
             file: Some(file),
             log,
         })
@@ -94,10 +93,19 @@ impl MemoryProvider {
     ) -> Result<T, ProviderError> {
         let service = kind.service.as_str();
         self.log.record(service, operation, mutating);
+        let latency = self.world.lock().map_or(0, |w| w.faults.latency_ms);
+        if latency > 0 {
+            // Blocks a runtime worker, like a slow synchronous client would;
+            // enough for tests that need runs to overlap.
+            std::thread::sleep(std::time::Duration::from_millis(latency));
+        }
         let mut w = self
             .world
             .lock()
             .map_err(|_| ProviderError::Other("memory provider poisoned".into()))?;
+        if let Some(file) = &self.file {
+            *w = load_world(file)?;
+        }
         w.calls.push(super::Call {
             service: service.into(),
             operation: operation.into(),
@@ -137,6 +145,16 @@ impl MemoryProvider {
             std::process::abort();
         }
         result
+    }
+}
+
+fn load_world(file: &std::path::Path) -> Result<World, ProviderError> {
+    match fs_err::read_to_string(file) {
+        Ok(t) => serde_json::from_str(&t).map_err(|e| {
+            ProviderError::Other(format!("memory provider file `{}`: {e}", file.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(World::default()),
+        Err(e) => Err(ProviderError::Other(e.to_string())),
     }
 }
 

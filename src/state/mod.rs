@@ -2,9 +2,18 @@
 //! serial (bumped on every write) and a lineage (fixed at creation, so a
 //! state pushed from another estate is refused), written atomically after
 //! every successful mutation, behind a lock held for the whole sync.
+//!
+//! The rules every backend shares live here: a write must succeed the
+//! stored state (same lineage, higher serial) unless forced, and a lock is
+//! taken by an atomic create-if-absent, reported by its holder, and removed
+//! only by the run (or `force-unlock`) that names its ID. Backends provide
+//! the storage primitives: [`local`] a file, [`s3`] an object written with
+//! S3 conditional writes.
 
+pub mod conformance;
 pub mod local;
 pub mod lock;
+pub mod s3;
 
 use std::collections::BTreeMap;
 
@@ -89,6 +98,28 @@ pub enum StateError {
     Corrupt { path: String, message: String },
     #[error("state `{path}` has format version {found}; this twh reads version {FORMAT_VERSION}")]
     Version { path: String, found: u64 },
+    #[error(
+        "state `{path}` belongs to another estate: it has lineage {stored}, the state to write has lineage {given}"
+    )]
+    Lineage {
+        path: String,
+        stored: String,
+        given: String,
+    },
+    #[error(
+        "state `{path}` is at serial {stored}; the state to write has serial {given}, which is not newer"
+    )]
+    NotNewer {
+        path: String,
+        stored: u64,
+        given: u64,
+    },
+    /// The stored state is not the version this run read: another writer
+    /// (a run that force-unlocked this one's lock, or a hand edit) changed it.
+    #[error(
+        "state `{path}` was changed by another writer since this run read it; twh stopped instead of overwriting it"
+    )]
+    Conflict { path: String },
     #[error("state is locked by {holder}")]
     Locked { holder: Box<LockInfo> },
     #[error("no lock with ID `{id}` is held{}", current.as_ref().map(|c| format!(" (the current lock is {c})")).unwrap_or_default())]
@@ -100,20 +131,149 @@ pub enum StateError {
     Backend(String),
 }
 
+/// What a write may replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overwrite {
+    /// Only a state this one succeeds: same lineage, lower serial. Every
+    /// sync, import, `state rm` and `state push` writes this way.
+    Successor,
+    /// Whatever is stored (`twh state push --force`).
+    Any,
+}
+
+/// The lineage and serial of a stored state: what a new write is checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    pub lineage: String,
+    pub serial: u64,
+}
+
+impl From<&StateFile> for Version {
+    fn from(s: &StateFile) -> Self {
+        Self {
+            lineage: s.lineage.clone(),
+            serial: s.serial,
+        }
+    }
+}
+
+/// Refuses to replace `stored` with `next` unless `next` succeeds it.
+pub fn check_successor(
+    path: &str,
+    stored: Option<&Version>,
+    next: &StateFile,
+) -> Result<(), StateError> {
+    let Some(stored) = stored else {
+        return Ok(());
+    };
+    if stored.lineage != next.lineage {
+        return Err(StateError::Lineage {
+            path: path.into(),
+            stored: stored.lineage.clone(),
+            given: next.lineage.clone(),
+        });
+    }
+    if next.serial <= stored.serial {
+        return Err(StateError::NotNewer {
+            path: path.into(),
+            stored: stored.serial,
+            given: next.serial,
+        });
+    }
+    Ok(())
+}
+
+/// The stored form of a state: pretty JSON ending in a newline.
+pub fn render(state: &StateFile) -> Result<String, StateError> {
+    let mut text =
+        serde_json::to_string_pretty(state).map_err(|e| StateError::Backend(e.to_string()))?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// Where state is stored and locked. The local file backend and the S3
-/// backend implement it; one conformance suite tests both.
+/// backend implement the storage primitives; the locking protocol and the
+/// successor rule are shared. One conformance suite tests both.
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync {
     /// A human name for messages (`state/dev.json`, `s3://b/k`).
     fn describe(&self) -> String;
+    /// Where the lock lives, for messages (`state/dev.lock`, `s3://b/k.lock`).
+    fn describe_lock(&self) -> String;
     async fn read(&self) -> Result<Option<StateFile>, StateError>;
-    /// Writes atomically; bumps nothing (the caller owns the serial).
-    async fn write(&self, state: &StateFile) -> Result<(), StateError>;
+    /// Writes atomically if `overwrite` allows replacing what is stored;
+    /// bumps nothing (the caller owns the serial).
+    async fn store(&self, state: &StateFile, overwrite: Overwrite) -> Result<(), StateError>;
+    /// Creates the lock with `text` only if there is none: `Ok(false)` when
+    /// one exists. Must be atomic: of two racing callers, at most one wins.
+    async fn create_lock(&self, text: &str) -> Result<bool, StateError>;
+    /// The lock's text and a tag naming that exact version of it.
+    async fn read_lock(&self) -> Result<Option<(String, String)>, StateError>;
+    /// Deletes the lock if it is still the version `tag`: `Ok(false)` when
+    /// it changed or vanished meanwhile.
+    async fn delete_lock(&self, tag: &str) -> Result<bool, StateError>;
+
+    /// Writes a state that succeeds the stored one.
+    async fn write(&self, state: &StateFile) -> Result<(), StateError> {
+        self.store(state, Overwrite::Successor).await
+    }
+
     /// Takes the lock or fails naming the holder.
-    async fn lock(&self, info: &LockInfo) -> Result<(), StateError>;
-    async fn unlock(&self, id: &str) -> Result<(), StateError>;
+    async fn lock(&self, info: &LockInfo) -> Result<(), StateError> {
+        let text =
+            serde_json::to_string_pretty(info).map_err(|e| StateError::Backend(e.to_string()))?;
+        // A lock released between our failed create and the read of its
+        // holder is retried; a few rounds of that means heavy churn.
+        for _ in 0..5 {
+            if self.create_lock(&text).await? {
+                return Ok(());
+            }
+            if let Some(holder) = self.lock_holder().await? {
+                if holder.id == info.id {
+                    // Our create went through but its answer was lost and
+                    // the retry found the lock: it is ours.
+                    return Ok(());
+                }
+                return Err(StateError::Locked {
+                    holder: Box::new(holder),
+                });
+            }
+        }
+        Err(StateError::Backend(format!(
+            "the lock `{}` keeps appearing and disappearing; retry in a moment",
+            self.describe_lock()
+        )))
+    }
+
+    /// Releases the lock `id`; refuses if the lock is someone else's.
+    async fn unlock(&self, id: &str) -> Result<(), StateError> {
+        if let Some((text, tag)) = self.read_lock().await? {
+            let holder = parse_lock(&self.describe_lock(), &text)?;
+            if holder.id == id && self.delete_lock(&tag).await? {
+                return Ok(());
+            }
+        }
+        Err(StateError::NotLocked {
+            id: id.into(),
+            current: self.lock_holder().await?.map(Box::new),
+        })
+    }
+
     /// Who holds the lock, if anyone.
-    async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError>;
+    async fn lock_holder(&self) -> Result<Option<LockInfo>, StateError> {
+        match self.read_lock().await? {
+            Some((text, _)) => parse_lock(&self.describe_lock(), &text).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Parses a lock's text; a damaged lock names the way out.
+fn parse_lock(path: &str, text: &str) -> Result<LockInfo, StateError> {
+    serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+        path: path.into(),
+        message: format!("{e}; if no twh is running, delete it"),
+    })
 }
 
 /// Parses state text, checking the format version first so a newer file is
@@ -154,33 +314,8 @@ pub async fn lock_with_timeout(
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// One suite every backend must pass (Terraform's `statemgr.TestFull`).
-    pub(crate) async fn conformance(b: &dyn Backend) {
-        assert!(b.read().await.expect("read empty").is_none());
-        let mut s = StateFile::new("dev");
-        s.serial = 7;
-        b.write(&s).await.expect("write");
-        assert_eq!(b.read().await.expect("read").expect("present"), s);
-
-        let first = LockInfo::new("sync");
-        b.lock(&first).await.expect("first lock");
-        let second = LockInfo::new("sync");
-        match b.lock(&second).await {
-            Err(StateError::Locked { holder }) => assert_eq!(holder.id, first.id),
-            other => panic!("second lock must fail naming the holder, got {other:?}"),
-        }
-        assert!(matches!(
-            b.unlock(&second.id).await,
-            Err(StateError::NotLocked { .. })
-        ));
-        b.unlock(&first.id).await.expect("unlock");
-        assert!(b.lock_holder().await.expect("holder").is_none());
-        b.lock(&second).await.expect("lock after unlock");
-        b.unlock(&second.id).await.expect("unlock again");
-    }
 
     #[test]
     fn refuses_other_versions() {
