@@ -71,8 +71,9 @@ impl Estate {
         format!("wh_{}", self.env)
     }
 
-    fn twh(&self, args: &[&str]) -> std::process::Output {
+    fn twh_with(&self, args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
         let mut c = Command::cargo_bin("twh").expect("binary");
+        c.envs(envs.iter().copied());
         c.current_dir(self.repo.path())
             .env_remove("TWH_MEMORY_PROVIDER")
             .env_remove("TWH_EXTRACT_SINK")
@@ -80,8 +81,9 @@ impl Estate {
             .env("AWS_REGION", "us-east-1")
             .env("NO_COLOR", "1")
             .env("TWH_RETRY_BASE_MS", "20")
-            .args(args)
-            .args(["--env", &self.env, "--no-progress"]);
+            // Before the command's own: `reset` passes what follows `--` on.
+            .args(["--env", &self.env, "--no-progress"])
+            .args(args);
         if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
             c.env("AWS_ACCESS_KEY_ID", "testing")
                 .env("AWS_SECRET_ACCESS_KEY", "testing");
@@ -91,7 +93,11 @@ impl Estate {
 
     /// Runs twh, checks its exit code, returns (stdout, stderr).
     fn run(&self, args: &[&str], code: i32) -> (String, String) {
-        let o = self.twh(args);
+        self.run_with(args, &[], code)
+    }
+
+    fn run_with(&self, args: &[&str], envs: &[(&str, &str)], code: i32) -> (String, String) {
+        let o = self.twh_with(args, envs);
         let (out, err) = (
             String::from_utf8_lossy(&o.stdout).to_string(),
             String::from_utf8_lossy(&o.stderr).to_string(),
@@ -499,6 +505,134 @@ async fn check_errors_and_max_rows() {
         err.contains("Checks: 1 passed, 0 failed, 1 error."),
         "{err}"
     );
+}
+
+/// A stand-in for twh-extract: records its arguments, lands one new
+/// object in the lake (with curl, as an S3 PUT to the emulator) and exits
+/// with `EXIT`.
+fn fake_extract(e: &Estate, exit: i32) -> (std::path::PathBuf, std::path::PathBuf) {
+    let args = e.repo.file("extract-args.txt");
+    let script = e.repo.file("fake-extract.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$@\" > '{}'\nprintf '{{\"id\":\"r1\",\"total\":1.5}}\\n' | gzip | curl -sf -X PUT -H 'Content-Type: application/octet-stream' --data-binary @- '{}/{}/lake/orders/dt=2024-02-01/part-00000.json.gz' || exit 9\nexit {exit}\n",
+            args.display(),
+            e.url,
+            e.bucket()
+        ),
+    )
+    .expect("script");
+    let mut perm = std::fs::metadata(&script).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&script, perm).expect("chmod");
+    (script, args)
+}
+
+/// reset: purge, extract (arguments after `--` passed through), crawl,
+/// refresh, check; it stops at the first failing step, and skips extract
+/// with a note when it is not configured.
+#[tokio::test(flavor = "multi_thread")]
+async fn reset_purges_extracts_crawls_refreshes_and_checks() {
+    let e = Estate::new(
+        "reset",
+        vec![
+            role(),
+            database(),
+            orders_crawler(),
+            workgroup(),
+            declared_table(),
+            data_source(),
+            data_set("orders_spice", "SPICE"),
+            check(),
+        ],
+    )
+    .await;
+    e.sync();
+    e.orders().await;
+    e.run(&["crawl", "--wait"], 0);
+    let (script, args) = fake_extract(&e, 0);
+    let sink = format!("s3://{}/lake", e.bucket());
+    let bin = script.to_string_lossy().to_string();
+    let (out, err) = e.run_with(
+        &[
+            "reset",
+            "--auto-approve",
+            "--",
+            "--source",
+            "all",
+            "--sink",
+            &sink,
+        ],
+        &[("TWH_EXTRACT_BIN", &bin)],
+        0,
+    );
+    assert_eq!(
+        std::fs::read_to_string(&args).expect("args").trim(),
+        format!("run --source all --sink {sink}")
+    );
+    // The old three objects went, the extract's one came and was crawled.
+    assert_eq!(
+        e.keys("lake/orders/").await,
+        ["lake/orders/dt=2024-02-01/part-00000.json.gz"]
+    );
+    assert_eq!(e.tables().await, ["curated", "orders"]);
+    for step in ["purge", "extract", "crawl", "refresh", "check"] {
+        assert!(err.contains(&format!("==> {step}")), "{err}");
+    }
+    assert!(out.contains("✓ orders_have_ids: passed"), "{out}");
+    assert!(
+        err.contains(&format!("Reset of `{}` complete.", e.env)),
+        "{err}"
+    );
+
+    // A failing extract stops the reset there: nothing is crawled.
+    let (script, _) = fake_extract(&e, 3);
+    let bin = script.to_string_lossy().to_string();
+    let (_, err) = e.run_with(
+        &["reset", "--auto-approve", "--", "--sink", &sink],
+        &[("TWH_EXTRACT_BIN", &bin)],
+        1,
+    );
+    assert!(err.contains("exited with 3"), "{err}");
+    assert!(err.contains("reset stopped at `extract`"), "{err}");
+    assert!(!err.contains("==> crawl"), "{err}");
+    assert_eq!(e.tables().await, ["curated"]);
+
+    // Not configured: extract is skipped with a note and the rest runs on
+    // an empty lake, so the crawl makes no table and the check's query
+    // fails: reset stops at `check`.
+    let (out, err) = e.run(&["reset", "--auto-approve", "--output", "json"], 1);
+    assert!(
+        err.contains("note: extract skipped: no twh-extract arguments"),
+        "{err}"
+    );
+    assert!(err.contains("reset stopped at `check`"), "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let steps: Vec<(String, bool)> = v["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_str().unwrap_or("").to_string(),
+                s["ok"] == json!(true),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, bool)> = [
+        ("purge", true),
+        ("extract", true),
+        ("crawl", true),
+        ("refresh", true),
+        ("check", false),
+    ]
+    .iter()
+    .map(|(s, ok)| ((*s).to_string(), *ok))
+    .collect();
+    assert_eq!(steps, expected);
+    assert_eq!(v["steps"][2]["result"]["crawlers"][0]["tables_created"], 0);
+    assert_eq!(v["steps"][4]["result"]["checks"][0]["status"], "error");
 }
 
 /// The in-memory provider has no crawlers: a clear error, not a crash.

@@ -81,13 +81,14 @@ pub fn for_ops(g: &Global) -> Box<dyn crate::ops::Progress> {
 struct OpsBar(ProgressBar);
 
 impl crate::ops::Progress for OpsBar {
-    fn begin(&self, what: &str, total: usize) {
+    fn begin(&self, title: &str, total: usize) {
         self.0.set_length(total as u64);
         self.0.set_position(0);
+        self.0.set_prefix(title.to_string());
         self.0.set_style(
-            ProgressStyle::with_template(&format!(
-                "{{spinner}} [{{bar:30}}] {{pos}}/{{len}} {what} {{elapsed}} {{wide_msg}}"
-            ))
+            ProgressStyle::with_template(
+                "{spinner} {prefix} [{bar:30}] {pos}/{len} {elapsed} {wide_msg}",
+            )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
         );
@@ -101,8 +102,10 @@ impl crate::ops::Progress for OpsBar {
     }
     fn finished(&self, _id: &str, ok: bool, line: &str) {
         self.0.inc(1);
-        self.0
-            .println(format!("{} {line}", if ok { "✓" } else { "✗" }));
+        if !line.is_empty() {
+            self.0
+                .println(format!("{} {line}", if ok { "✓" } else { "✗" }));
+        }
     }
     fn end(&self) {
         self.0.finish_and_clear();
@@ -112,14 +115,16 @@ impl crate::ops::Progress for OpsBar {
 struct OpsLines;
 
 impl crate::ops::Progress for OpsLines {
-    fn begin(&self, what: &str, total: usize) {
-        eprintln!("Waiting for {total} {what}...");
+    fn begin(&self, title: &str, _total: usize) {
+        eprintln!("{title}...");
     }
     fn status(&self, id: &str, status: &str) {
         eprintln!("  {id}: {status}");
     }
     fn finished(&self, _id: &str, ok: bool, line: &str) {
-        eprintln!("{} {line}", if ok { "✓" } else { "✗" });
+        if !line.is_empty() {
+            eprintln!("{} {line}", if ok { "✓" } else { "✗" });
+        }
     }
     fn end(&self) {}
 }

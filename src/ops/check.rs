@@ -55,13 +55,17 @@ pub async fn check(
     opts: CheckOptions,
     progress: &dyn Progress,
 ) -> Vec<CheckOutcome> {
-    progress.begin("checks", checks.len());
+    progress.begin(
+        &super::counted("Running", checks.len(), "check"),
+        checks.len(),
+    );
     for d in checks {
         progress.status(&d.attributes.id, "running");
     }
     let outcomes: Vec<CheckOutcome> = futures::stream::iter(checks.iter().map(|d| async move {
         let o = run_one(clients, d, opts).await;
-        progress.finished(&o.name, o.status == CheckStatus::Passed, &summary(&o));
+        // The result itself is the command's output; progress only counts.
+        progress.finished(&o.name, o.status == CheckStatus::Passed, "");
         o
     }))
     .buffered(CONCURRENCY)

@@ -91,7 +91,10 @@ pub async fn crawl(
         return Ok(outcomes);
     };
 
-    progress.begin("crawlers", outcomes.len());
+    progress.begin(
+        &super::counted("Waiting for", outcomes.len(), "crawler"),
+        outcomes.len(),
+    );
     for o in &outcomes {
         let how = if o.started {
             "started"

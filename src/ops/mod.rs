@@ -119,10 +119,10 @@ pub fn select<'a>(
 /// Progress of a long wait, rendered by the CLI (a bar on a terminal, plain
 /// lines otherwise). `status` is called only when something's status changes.
 pub trait Progress: Send + Sync {
-    /// `total` things (`what`: "crawlers") are being waited for.
-    fn begin(&self, what: &str, total: usize);
+    /// `total` things are being worked on; `title` says what ("Waiting for 2 crawlers").
+    fn begin(&self, title: &str, total: usize);
     fn status(&self, id: &str, status: &str);
-    /// One is done; `line` says how it ended.
+    /// One is done; `line` says how it ended (empty: nothing to add).
     fn finished(&self, id: &str, ok: bool, line: &str);
     fn end(&self);
 }
@@ -183,6 +183,11 @@ impl Poller {
         self.next = (self.next * 2).min(self.max);
         true
     }
+}
+
+/// `Waiting for 1 crawler`, `Waiting for 2 crawlers`.
+pub(crate) fn counted(verb: &str, n: usize, noun: &str) -> String {
+    format!("{verb} {n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A string member of a resolved spec.

@@ -264,7 +264,7 @@ pub async fn execute(
     for t in &plan.tables {
         by_db.entry(&t.database).or_default().push(t.name.clone());
     }
-    progress.begin("tables and prefixes", by_db.len() + plan.prefixes.len());
+    progress.begin("Purging", by_db.len() + plan.prefixes.len());
     for (db, names) in by_db {
         for chunk in names.chunks(TABLE_BATCH) {
             let out = clients

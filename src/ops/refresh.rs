@@ -105,7 +105,10 @@ pub async fn refresh(
     let mut pending: Vec<usize> = (0..outcomes.len())
         .filter(|i| outcomes[*i].skipped.is_none())
         .collect();
-    progress.begin("ingestions", pending.len());
+    progress.begin(
+        &super::counted("Waiting for", pending.len(), "ingestion"),
+        pending.len(),
+    );
     let mut last: BTreeMap<usize, String> = BTreeMap::new();
     let mut poller = waiting.start();
     while !pending.is_empty() {
