@@ -214,6 +214,11 @@ fn help_teaches_with_examples() {
         "state",
         "force-unlock",
         "completions",
+        "crawl",
+        "refresh",
+        "check",
+        "purge",
+        "reset",
     ] {
         let o = Command::cargo_bin("twh")
             .expect("bin")

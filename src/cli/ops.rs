@@ -57,6 +57,17 @@ async fn prepare(g: &Global, command: &str) -> Result<Ops, u8> {
     })
 }
 
+/// With `-v`, how many AWS calls the command made (the same figure `diff` reports).
+fn report_calls(g: &Global, o: &Ops) {
+    if g.verbose > 0 {
+        let c = o.clients.caller.log.counts();
+        eprintln!(
+            "API calls: {} ({} reads, {} mutating)",
+            c.total, c.reads, c.mutations
+        );
+    }
+}
+
 fn ops_error(e: &OpsError) -> u8 {
     fail(e.to_string(), e.hint())
 }
@@ -112,6 +123,7 @@ pub async fn crawl(g: &Global, a: &CrawlArgs) -> u8 {
     if g.output == Output::Json {
         print_json(&v);
     }
+    report_calls(g, &o);
     code
 }
 
@@ -137,7 +149,7 @@ async fn crawl_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waiting>
         Ok(v) => v,
         Err(e) => return (ops_error(&e), json!({"error": e.to_string()})),
     };
-    if g.output == Output::Text {
+    if g.output != Output::Json {
         let rows: Vec<Vec<String>> = outcomes
             .iter()
             .map(|c| {
@@ -215,7 +227,7 @@ async fn refresh_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waitin
             o.env
         );
     }
-    if g.output == Output::Text && !outcomes.is_empty() {
+    if g.output != Output::Json && !outcomes.is_empty() {
         let rows: Vec<Vec<String>> = outcomes
             .iter()
             .map(|r| {
@@ -265,6 +277,7 @@ pub async fn check(g: &Global, a: &CheckArgs) -> u8 {
     if g.output == Output::Json {
         print_json(&v);
     }
+    report_calls(g, &o);
     code
 }
 
@@ -293,7 +306,7 @@ async fn check_step(
         count(CheckStatus::Failed),
         count(CheckStatus::Error),
     );
-    if g.output == Output::Text {
+    if g.output != Output::Json {
         for c in &outcomes {
             println!("{}", render_check(c));
         }
@@ -358,7 +371,7 @@ pub async fn purge(g: &Global, a: &PurgeArgs) -> u8 {
         Ok(p) => p,
         Err(e) => return ops_error(&e),
     };
-    if g.output == Output::Text {
+    if g.output != Output::Json {
         println!("{}", render_purge(&o.env, &plan));
     }
     if plan.is_empty() {
@@ -380,6 +393,7 @@ pub async fn purge(g: &Global, a: &PurgeArgs) -> u8 {
     if g.output == Output::Json {
         print_json(&v);
     }
+    report_calls(g, &o);
     code
 }
 
@@ -479,7 +493,7 @@ pub async fn reset(g: &Global, a: &ResetArgs) -> u8 {
         Err(e) => return ops_error(&e),
     };
     let extract = extract_command(a);
-    if g.output == Output::Text {
+    if g.output != Output::Json {
         println!("{}", render_purge(&o.env, &plan));
     }
     if !g.quiet {
@@ -537,6 +551,7 @@ pub async fn reset(g: &Global, a: &ResetArgs) -> u8 {
     if code == OK && !g.quiet {
         eprintln!("Reset of `{}` complete.", o.env);
     }
+    report_calls(g, &o);
     code
 }
 
