@@ -14,6 +14,7 @@ mod common;
 use std::io::Write as _;
 
 use assert_cmd::Command;
+use assert_cmd::cargo::CommandCargoExt as _;
 use common::Repo;
 use serde_json::{Value, json};
 
@@ -71,8 +72,9 @@ impl Estate {
         format!("wh_{}", self.env)
     }
 
-    fn twh_with(&self, args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
-        let mut c = Command::cargo_bin("twh").expect("binary");
+    /// `twh ARGS --env ENV` against the emulator, not yet run.
+    fn command(&self, args: &[&str], envs: &[(&str, &str)]) -> std::process::Command {
+        let mut c = std::process::Command::cargo_bin("twh").expect("binary");
         c.envs(envs.iter().copied());
         c.current_dir(self.repo.path())
             .env_remove("TWH_MEMORY_PROVIDER")
@@ -88,7 +90,11 @@ impl Estate {
             c.env("AWS_ACCESS_KEY_ID", "testing")
                 .env("AWS_SECRET_ACCESS_KEY", "testing");
         }
-        c.output().expect("run twh")
+        c
+    }
+
+    fn twh_with(&self, args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+        self.command(args, envs).output().expect("run twh")
     }
 
     /// Runs twh, checks its exit code, returns (stdout, stderr).
@@ -505,6 +511,73 @@ async fn check_errors_and_max_rows() {
         err.contains("Checks: 1 passed, 0 failed, 1 error."),
         "{err}"
     );
+}
+
+/// An ingestion that ends CANCELLED (someone cancels it while twh waits)
+/// makes `refresh --wait` exit 1 and say so.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cancelled_ingestion_exits_1() {
+    let e = Estate::new(
+        "refcancel",
+        vec![
+            database(),
+            workgroup(),
+            declared_table(),
+            data_source(),
+            data_set("orders_spice", "SPICE"),
+        ],
+    )
+    .await;
+    e.sync();
+    let child = e
+        .command(&["refresh", "--wait"], &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn twh");
+    let qs = aws_sdk_quicksight::Client::new(&sdk(&e.url).await);
+    let data_set_id = format!("orders_spice-{}", e.env);
+    let mut cancelled = None;
+    for _ in 0..100 {
+        let list = qs
+            .list_ingestions()
+            .aws_account_id("123456789012")
+            .data_set_id(&data_set_id)
+            .send()
+            .await
+            .expect("list ingestions");
+        if let Some(i) = list
+            .ingestions()
+            .iter()
+            .find(|i| i.ingestion_id().is_some_and(|id| id.starts_with("twh-")))
+        {
+            let id = i.ingestion_id().unwrap_or_default().to_string();
+            qs.cancel_ingestion()
+                .aws_account_id("123456789012")
+                .data_set_id(&data_set_id)
+                .ingestion_id(&id)
+                .send()
+                .await
+                .expect("cancel");
+            cancelled = Some(id);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let id = cancelled.expect("twh started an ingestion");
+    let o = child.wait_with_output().expect("twh");
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(1), "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "error: ingestion `{id}` of dataset `{data_set_id}` cancelled"
+        )),
+        "{err}"
+    );
+    assert!(out.contains("CANCELLED"), "{out}");
 }
 
 /// A stand-in for twh-extract: records its arguments, lands one new
