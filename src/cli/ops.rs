@@ -72,8 +72,15 @@ fn ops_error(e: &OpsError) -> u8 {
     fail(e.to_string(), e.hint())
 }
 
-fn select<'a>(o: &'a Ops, kind: &'static str, names: &[String]) -> Result<Vec<&'a Desired>, u8> {
-    ops::select(&o.desired, kind, names, &o.env).map_err(|e| ops_error(&e))
+/// The declared resources of `kind` named on the command line (all when
+/// none is): the error is reported, and returned for the JSON document.
+fn select<'a>(
+    o: &'a Ops,
+    kind: &'static str,
+    names: &[String],
+) -> Result<Vec<&'a Desired>, (u8, Value)> {
+    ops::select(&o.desired, kind, names, &o.env)
+        .map_err(|e| (ops_error(&e), json!({"error": e.to_string()})))
 }
 
 /// Left-aligned columns, two spaces apart.
@@ -130,7 +137,7 @@ pub async fn crawl(g: &Global, a: &CrawlArgs) -> u8 {
 async fn crawl_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waiting>) -> (u8, Value) {
     let crawlers = match select(o, "glue_crawler", names) {
         Ok(c) => c,
-        Err(code) => return (code, json!({"error": "selection"})),
+        Err(failed) => return failed,
     };
     if crawlers.is_empty() {
         if !g.quiet {
@@ -214,7 +221,7 @@ pub async fn refresh(g: &Global, a: &RefreshArgs) -> u8 {
 async fn refresh_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waiting>) -> (u8, Value) {
     let sets = match select(o, "quicksight_data_set", names) {
         Ok(c) => c,
-        Err(code) => return (code, json!({"error": "selection"})),
+        Err(failed) => return failed,
     };
     let progress = reporters::for_ops(g);
     let outcomes = match ops::refresh::refresh(&o.clients, &sets, wait, progress.as_ref()).await {
@@ -290,7 +297,7 @@ async fn check_step(
 ) -> (u8, Value) {
     let checks = match select(o, "data_check", names) {
         Ok(c) => c,
-        Err(code) => return (code, json!({"error": "selection"})),
+        Err(failed) => return failed,
     };
     let progress = reporters::for_ops(g);
     let outcomes = ops::check::check(

@@ -29,6 +29,9 @@ pub struct RefreshOutcome {
     pub rows_ingested: Option<i64>,
     pub rows_dropped: Option<i64>,
     pub seconds: Option<i64>,
+    /// The account the dataset is in (its spec's `AwsAccountId`).
+    #[serde(skip)]
+    account: String,
 }
 
 impl RefreshOutcome {
@@ -66,6 +69,7 @@ pub async fn refresh(
             rows_ingested: None,
             rows_dropped: None,
             seconds: None,
+            account: spec_str(d, "/AwsAccountId").unwrap_or(&account).to_string(),
         };
         let mode = spec_str(d, "/ImportMode").unwrap_or("SPICE");
         if mode != "SPICE" {
@@ -75,7 +79,6 @@ pub async fn refresh(
             outcomes.push(o);
             continue;
         }
-        let acct = spec_str(d, "/AwsAccountId").unwrap_or(&account);
         let ingestion_id = format!("twh-{}", uuid::Uuid::new_v4().simple());
         let started = clients
             .caller
@@ -83,7 +86,7 @@ pub async fn refresh(
                 clients
                     .quicksight
                     .create_ingestion()
-                    .aws_account_id(acct)
+                    .aws_account_id(&o.account)
                     .data_set_id(&id)
                     .ingestion_id(&ingestion_id)
                     .ingestion_type(IngestionType::FullRefresh)
@@ -126,7 +129,7 @@ pub async fn refresh(
         }
         for i in std::mem::take(&mut pending) {
             let o = &mut outcomes[i];
-            let ing = describe(clients, &account, o).await?;
+            let ing = describe(clients, o).await?;
             let status = ing.ingestion_status.as_str().to_string();
             if done(&ing.ingestion_status) {
                 o.status = status;
@@ -154,11 +157,7 @@ pub async fn refresh(
     Ok(outcomes)
 }
 
-async fn describe(
-    clients: &Clients,
-    account: &str,
-    o: &RefreshOutcome,
-) -> Result<Ingestion, OpsError> {
+async fn describe(clients: &Clients, o: &RefreshOutcome) -> Result<Ingestion, OpsError> {
     let ingestion_id = o.ingestion_id.as_deref().unwrap_or_default();
     let out = clients
         .caller
@@ -168,7 +167,7 @@ async fn describe(
                 clients
                     .quicksight
                     .describe_ingestion()
-                    .aws_account_id(account)
+                    .aws_account_id(&o.account)
                     .data_set_id(&o.data_set_id)
                     .ingestion_id(ingestion_id)
                     .send()
