@@ -68,6 +68,16 @@ fn report_calls(g: &Global, o: &Ops) {
     }
 }
 
+/// Ends a command: its JSON document (with `--output json`), the call
+/// count (with `-v`), its exit code.
+fn finish(g: &Global, o: &Ops, (code, v): (u8, Value)) -> u8 {
+    if g.output == Output::Json {
+        print_json(&v);
+    }
+    report_calls(g, o);
+    code
+}
+
 fn ops_error(e: &OpsError) -> u8 {
     fail(e.to_string(), e.hint())
 }
@@ -126,12 +136,8 @@ pub async fn crawl(g: &Global, a: &CrawlArgs) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let (code, v) = crawl_step(g, &o, &a.names, a.wait.then(|| Waiting::new(a.timeout))).await;
-    if g.output == Output::Json {
-        print_json(&v);
-    }
-    report_calls(g, &o);
-    code
+    let result = crawl_step(g, &o, &a.names, a.wait.then(|| Waiting::new(a.timeout))).await;
+    finish(g, &o, result)
 }
 
 async fn crawl_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waiting>) -> (u8, Value) {
@@ -211,11 +217,8 @@ pub async fn refresh(g: &Global, a: &RefreshArgs) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let (code, v) = refresh_step(g, &o, &a.names, a.wait.then(|| Waiting::new(a.timeout))).await;
-    if g.output == Output::Json {
-        print_json(&v);
-    }
-    code
+    let result = refresh_step(g, &o, &a.names, a.wait.then(|| Waiting::new(a.timeout))).await;
+    finish(g, &o, result)
 }
 
 async fn refresh_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waiting>) -> (u8, Value) {
@@ -280,12 +283,8 @@ pub async fn check(g: &Global, a: &CheckArgs) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let (code, v) = check_step(g, &o, &a.names, a.rows, a.timeout).await;
-    if g.output == Output::Json {
-        print_json(&v);
-    }
-    report_calls(g, &o);
-    code
+    let result = check_step(g, &o, &a.names, a.rows, a.timeout).await;
+    finish(g, &o, result)
 }
 
 async fn check_step(
@@ -382,13 +381,9 @@ pub async fn purge(g: &Global, a: &PurgeArgs) -> u8 {
         println!("{}", render_purge(&o.env, &plan));
     }
     if plan.is_empty() {
-        if g.output == Output::Json {
-            print_json(
-                &json!({"format_version": FORMAT_VERSION, "env": o.env, "plan": plan,
-                               "result": ops::purge::PurgeResult::default()}),
-            );
-        }
-        return OK;
+        let v = json!({"format_version": FORMAT_VERSION, "env": o.env, "plan": plan,
+                       "result": ops::purge::PurgeResult::default()});
+        return finish(g, &o, (OK, v));
     }
     if let Err(code) = confirm(
         a.auto_approve,
@@ -396,12 +391,8 @@ pub async fn purge(g: &Global, a: &PurgeArgs) -> u8 {
     ) {
         return code;
     }
-    let (code, v) = purge_step(g, &o, &plan).await;
-    if g.output == Output::Json {
-        print_json(&v);
-    }
-    report_calls(g, &o);
-    code
+    let result = purge_step(g, &o, &plan).await;
+    finish(g, &o, result)
 }
 
 async fn purge_step(g: &Global, o: &Ops, plan: &PurgePlan) -> (u8, Value) {
@@ -552,14 +543,11 @@ pub async fn reset(g: &Global, a: &ResetArgs) -> u8 {
             break;
         }
     }
-    if g.output == Output::Json {
-        print_json(&json!({"format_version": FORMAT_VERSION, "env": o.env, "steps": steps}));
-    }
     if code == OK && !g.quiet {
         eprintln!("Reset of `{}` complete.", o.env);
     }
-    report_calls(g, &o);
-    code
+    let v = json!({"format_version": FORMAT_VERSION, "env": o.env, "steps": steps});
+    finish(g, &o, (code, v))
 }
 
 fn extract_skip_reason(a: &ResetArgs) -> String {
