@@ -523,7 +523,14 @@ pub async fn reset(g: &Global, a: &ResetArgs) -> u8 {
             "purge" if plan.is_empty() => (OK, json!({"skipped": "nothing to purge"})),
             "purge" => purge_step(g, &o, &plan).await,
             "extract" => match &extract {
-                Some((bin, args)) => run_extract(bin, args).await,
+                Some((bin, args)) => {
+                    if !g.quiet {
+                        eprintln!(
+                            "note: twh-extract resumes from its cursors under <sink>/_state/, which purge keeps; delete them first to extract all history again"
+                        );
+                    }
+                    run_extract(bin, args).await
+                }
                 None => {
                     let why = extract_skip_reason(a);
                     if !g.quiet {
