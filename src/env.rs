@@ -11,3 +11,9 @@ pub const RETRY_BASE_MS: &str = "TWH_RETRY_BASE_MS";
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Log filter for `tracing` (e.g. `twh=debug`).
 pub const LOG: &str = "TWH_LOG";
+/// The `twh-extract` binary `twh reset` runs (default: the one next to
+/// `twh`, else `twh-extract` on PATH).
+pub const EXTRACT_BIN: &str = "TWH_EXTRACT_BIN";
+/// `twh-extract`'s default `--sink`: when set, `twh reset` runs the extract
+/// step even without arguments after `--`.
+pub const EXTRACT_SINK: &str = crate::extract::env::SINK;

@@ -15,6 +15,7 @@ pub mod env;
 pub mod extract;
 pub mod graph;
 pub mod kinds;
+pub mod ops;
 pub mod plan;
 pub mod provider;
 pub mod secret;

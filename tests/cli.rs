@@ -216,6 +216,11 @@ fn help_teaches_with_examples() {
         "completions",
         "state pull",
         "state push",
+        "crawl",
+        "refresh",
+        "check",
+        "purge",
+        "reset",
     ] {
         let o = Command::cargo_bin("twh")
             .expect("bin")
@@ -340,6 +345,8 @@ fn a_closed_stdout_is_not_a_panic() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}", out.status);
+}
+
 #[test]
 fn two_syncs_at_once_one_applies_the_other_fails_fast() {
     let repo = Repo::new();

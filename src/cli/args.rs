@@ -109,6 +109,62 @@ pub enum Command {
         #[arg(long, conflicts_with = "ids")]
         all: bool,
     },
+    /// Start the estate's Glue crawlers; with --wait, wait and show what each did.
+    ///
+    /// Starts every declared `glue_crawler` of the environment, or the named
+    /// ones. A crawler that is already running is waited for, not restarted.
+    /// With --wait, prints per crawler its status, the tables it created,
+    /// updated and deleted, and how long it took. Exit 0: started (or all
+    /// succeeded with --wait); 1: a crawler failed (its error is shown), an
+    /// unknown name, or any other error.
+    #[command(
+        after_help = "Examples:\n  twh crawl --wait\n  twh crawl orders events --env staging --wait\n  twh crawl glue_crawler.orders ticket_warehouse_events-dev\n  twh crawl --wait --output json | jq '.crawlers[].tables_created'"
+    )]
+    Crawl(CrawlArgs),
+    /// Refresh the SPICE datasets (QuickSight ingestions); with --wait, wait for them.
+    ///
+    /// Starts a full-refresh ingestion of every declared SPICE
+    /// `quicksight_data_set`, or the named ones; direct-query datasets are
+    /// skipped with a note. With --wait, prints each ingestion's status and
+    /// rows ingested. Exit 0: started (or all completed with --wait); 1: an
+    /// ingestion failed or was cancelled, an unknown name, or any other error.
+    #[command(
+        after_help = "Examples:\n  twh refresh --wait\n  twh refresh ticket-warehouse-orders-dev --wait\n  twh refresh quicksight_data_set.orders"
+    )]
+    Refresh(RefreshArgs),
+    /// Run the `data_check` queries through Athena and report violations.
+    ///
+    /// Each check's Query runs in its WorkGroup and Database; a check fails
+    /// when it returns more rows than its MaxRows (default 0). Failing checks
+    /// show their first rows. Exit 0: every check passed; 1: a check failed,
+    /// a query failed, or any other error.
+    #[command(
+        after_help = "Examples:\n  twh check\n  twh check no_orphan_orders --rows 20\n  twh check --output json | jq '.checks[] | select(.status != \"passed\")'"
+    )]
+    Check(CheckArgs),
+    /// Empty the lake (the crawlers' S3 prefixes) and drop the tables the crawlers made.
+    ///
+    /// Lists what it will delete first: every object under the S3 targets of
+    /// the declared crawlers, and every table of a declared database whose
+    /// location is under them, except tables and views declared in the files.
+    /// Nothing else is touched (other prefixes, other databases, declared
+    /// tables, views). Asks on a terminal; elsewhere needs --auto-approve.
+    /// Exit 0: purged (or nothing to purge); 1: cancelled or an error.
+    #[command(
+        after_help = "Examples:\n  twh purge --env dev\n  twh purge --env dev --auto-approve\n  twh purge --output json --auto-approve"
+    )]
+    Purge(PurgeArgs),
+    /// Wipe and rebuild the data: purge, extract, crawl --wait, refresh --wait, check.
+    ///
+    /// The extract step runs `twh-extract run` with the arguments after `--`
+    /// (or with its environment, e.g. TWH_EXTRACT_SINK); with neither it is
+    /// skipped with a note. twh-extract resumes from its cursors under
+    /// `<sink>/_state/`, which purge leaves alone. Stops at the first step
+    /// that fails. Exit 0: every step succeeded; 1: a step failed.
+    #[command(
+        after_help = "Examples:\n  twh reset --env dev -- --source all --sink s3://twh-lake-dev/lake\n  TWH_EXTRACT_SINK=s3://twh-lake-dev/lake twh reset --env dev --auto-approve\n  twh reset --env dev --no-extract --auto-approve"
+    )]
+    Reset(ResetArgs),
     /// Inspect or edit state.
     #[command(
         subcommand,
@@ -164,6 +220,69 @@ pub struct SyncArgs {
     pub lock_timeout: std::time::Duration,
 }
 
+/// How long the operator commands wait (`--timeout`).
+const WAIT_HELP: &str =
+    "Give up waiting after this long (e.g. 30m, 2h); what runs keeps running in AWS";
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Crawlers to start: names in AWS, resource names or addresses (`glue_crawler.orders`); all when omitted.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Wait for the crawlers to finish and print what they did.
+    #[arg(long)]
+    pub wait: bool,
+    #[arg(long, default_value = "2h", value_parser = parse_duration, help = WAIT_HELP)]
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Datasets to refresh: DataSetIds, resource names or addresses; all SPICE datasets when omitted.
+    #[arg(value_name = "DATASET")]
+    pub names: Vec<String>,
+    /// Wait for the ingestions to finish and print their row counts.
+    #[arg(long)]
+    pub wait: bool,
+    #[arg(long, default_value = "2h", value_parser = parse_duration, help = WAIT_HELP)]
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Checks to run: names or addresses (`data_check.no_orphans`); all when omitted.
+    #[arg(value_name = "CHECK")]
+    pub names: Vec<String>,
+    /// Violating rows shown per failing check.
+    #[arg(long, default_value_t = 10)]
+    pub rows: usize,
+    /// Give up on a query after this long (it is stopped).
+    #[arg(long, default_value = "30m", value_parser = parse_duration)]
+    pub timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Delete without asking.
+    #[arg(long, short = 'y')]
+    pub auto_approve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// Run without asking before the purge.
+    #[arg(long, short = 'y')]
+    pub auto_approve: bool,
+    /// Skip the extract step.
+    #[arg(long, conflicts_with = "extract_args")]
+    pub no_extract: bool,
+    #[arg(long, default_value = "2h", value_parser = parse_duration, help = WAIT_HELP)]
+    pub timeout: std::time::Duration,
+    /// Arguments for `twh-extract run`, after `--`.
+    #[arg(last = true, value_name = "EXTRACT_ARGS")]
+    pub extract_args: Vec<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
     /// List managed resources.
@@ -200,18 +319,19 @@ pub struct PushArgs {
     pub lock_timeout: std::time::Duration,
 }
 
-/// `30s`, `2m`, `500ms`, or plain seconds.
+/// `30s`, `2m`, `1h`, `500ms`, or plain seconds.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let (num, unit) = s
         .find(|c: char| !c.is_ascii_digit())
         .map_or((s, "s"), |i| s.split_at(i));
     let n: u64 = num
         .parse()
-        .map_err(|_| format!("`{s}` is not a duration like 30s, 2m or 500ms"))?;
+        .map_err(|_| format!("`{s}` is not a duration like 30s, 2m, 1h or 500ms"))?;
     match unit {
         "ms" => Ok(std::time::Duration::from_millis(n)),
         "s" => Ok(std::time::Duration::from_secs(n)),
         "m" => Ok(std::time::Duration::from_secs(n * 60)),
-        _ => Err(format!("`{s}` is not a duration like 30s, 2m or 500ms")),
+        "h" => Ok(std::time::Duration::from_secs(n * 3600)),
+        _ => Err(format!("`{s}` is not a duration like 30s, 2m, 1h or 500ms")),
     }
 }

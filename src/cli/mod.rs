@@ -5,6 +5,7 @@
 
 pub mod args;
 mod import;
+mod ops;
 mod reporters;
 mod setup;
 
@@ -96,6 +97,11 @@ async fn run(cli: Cli) -> u8 {
         Command::Import { kind, ids, all } => import_cmd(g, kind, ids, *all).await,
         Command::ForceUnlock { id } => force_unlock(g, id).await,
         Command::Schema { kind } => schema(kind.as_deref()),
+        Command::Crawl(a) => ops::crawl(g, a).await,
+        Command::Refresh(a) => ops::refresh(g, a).await,
+        Command::Check(a) => ops::check(g, a).await,
+        Command::Purge(a) => ops::purge(g, a).await,
+        Command::Reset(a) => ops::reset(g, a).await,
         Command::Completions { shell } => {
             clap_complete::generate(*shell, &mut Cli::command(), "twh", &mut std::io::stdout());
             OK

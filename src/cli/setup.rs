@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::args::Global;
 use crate::config::{Config, Environment, StateBackend};
 use crate::kinds::Service;
+use crate::provider::aws::Clients;
 use crate::provider::memory::MemoryProvider;
 use crate::provider::{CallLog, Identity, Providers};
 use crate::state::Backend;
@@ -16,6 +17,9 @@ use crate::state::s3::S3Backend;
 pub struct Context {
     pub providers: Providers,
     pub backend: Arc<dyn Backend>,
+    /// The SDK clients for the operator commands; `None` with the in-memory
+    /// provider, which has no crawlers, ingestions or queries to run.
+    pub clients: Option<Clients>,
 }
 
 /// The account the in-memory provider pretends to be.
@@ -30,7 +34,7 @@ impl Context {
             .or_else(|| env.region.clone())
             .unwrap_or_else(|| "us-east-1".into());
         let calls = CallLog::default();
-        let providers = match std::env::var_os(crate::env::MEMORY_PROVIDER) {
+        let (providers, clients) = match std::env::var_os(crate::env::MEMORY_PROVIDER) {
             Some(file) => {
                 let mem = Arc::new(
                     MemoryProvider::persistent(file.into(), calls.clone())
@@ -50,7 +54,7 @@ impl Context {
                 ] {
                     p = p.with(s, mem.clone());
                 }
-                p
+                (p, None)
             }
             None => {
                 let sdk = crate::provider::aws::sdk_config(
@@ -59,9 +63,10 @@ impl Context {
                     env.region.as_deref(),
                 )
                 .await;
-                crate::provider::aws::providers(&sdk, calls)
+                let (p, c) = crate::provider::aws::connect(&sdk, calls)
                     .await
-                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
+                (p, Some(c))
             }
         };
         if let Some(expected) = &env.account_id
@@ -73,7 +78,11 @@ impl Context {
             ));
         }
         let backend = state_backend(g, Some(&env)).await?;
-        Ok(Self { providers, backend })
+        Ok(Self {
+            providers,
+            backend,
+            clients,
+        })
     }
 }
 

@@ -142,34 +142,58 @@ impl OutputResolver for CfnOutputs {
     }
 }
 
-/// Every AWS provider, routed by service, for `cfg`.
-pub async fn providers(cfg: &SdkConfig, log: CallLog) -> Result<Providers, ProviderError> {
+/// The SDK clients the operator commands (`twh crawl`, `refresh`, `check`,
+/// `purge`) call directly, with the providers' caller: one call log, one
+/// retry policy, one identity per run.
+#[derive(Clone)]
+pub struct Clients {
+    pub caller: Caller,
+    pub glue: aws_sdk_glue::Client,
+    pub athena: aws_sdk_athena::Client,
+    pub quicksight: aws_sdk_quicksight::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl Clients {
+    /// The Glue provider over these clients (its table reads and deletes).
+    pub fn glue_provider(&self) -> GlueProvider {
+        GlueProvider::new(self.glue.clone(), self.caller.clone())
+    }
+}
+
+/// Every AWS provider, routed by service, for `cfg`, and the same clients
+/// for the operator commands.
+pub async fn connect(cfg: &SdkConfig, log: CallLog) -> Result<(Providers, Clients), ProviderError> {
     let identity = identity(cfg, &log).await?;
     let caller = Caller::new(log.clone(), identity.clone());
     let outputs = Arc::new(CfnOutputs::new(cfg, caller.clone()));
-    let glue = aws_sdk_glue::Client::new(cfg);
-    Ok(Providers::new(identity, outputs, log)
-        .with(
-            Service::Glue,
-            Arc::new(GlueProvider::new(glue.clone(), caller.clone())),
-        )
+    let clients = Clients {
+        caller: caller.clone(),
+        glue: aws_sdk_glue::Client::new(cfg),
+        athena: aws_sdk_athena::Client::new(cfg),
+        quicksight: aws_sdk_quicksight::Client::new(cfg),
+        s3: s3_client(cfg),
+    };
+    let providers = Providers::new(identity, outputs, log)
+        .with(Service::Glue, Arc::new(clients.glue_provider()))
         .with(
             Service::Athena,
             Arc::new(AthenaProvider::new(
-                aws_sdk_athena::Client::new(cfg),
-                GlueProvider::new(glue, caller.clone()),
+                clients.athena.clone(),
+                clients.glue_provider(),
                 caller.clone(),
             )),
         )
         .with(
             Service::QuickSight,
             Arc::new(QuickSightProvider::new(
-                aws_sdk_quicksight::Client::new(cfg),
+                clients.quicksight.clone(),
                 caller.clone(),
             )),
         )
         .with(
             Service::Iam,
             Arc::new(IamProvider::new(aws_sdk_iam::Client::new(cfg), caller)),
-        ))
+        );
+    Ok((providers, clients))
 }

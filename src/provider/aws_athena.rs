@@ -246,70 +246,16 @@ impl AthenaProvider {
         catalog: &str,
         sql: &str,
     ) -> Result<(), ProviderError> {
-        let ctx = sdk::types::QueryExecutionContext::builder()
-            .database(database)
-            .catalog(catalog)
-            .build();
-        let started = self
-            .caller
-            .call(Op::write(SVC, "StartQueryExecution", kind, id), || {
-                self.client
-                    .start_query_execution()
-                    .query_string(sql)
-                    .work_group(workgroup)
-                    .query_execution_context(ctx.clone())
-                    .send()
-            })
-            .await?;
-        let qid = started.query_execution_id.ok_or_else(|| {
-            ProviderError::Other("Athena StartQueryExecution returned no id".into())
-        })?;
-        let deadline = tokio::time::Instant::now() + QUERY_TIMEOUT;
-        let mut wait = Duration::from_millis(100);
-        loop {
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(2));
-            let out = self
-                .caller
-                .call(Op::read(SVC, "GetQueryExecution", kind, id), || {
-                    self.client
-                        .get_query_execution()
-                        .query_execution_id(&qid)
-                        .send()
-                })
-                .await?;
-            let status = out.query_execution.and_then(|q| q.status);
-            let state = status.as_ref().and_then(|s| s.state.clone());
-            match state {
-                Some(sdk::types::QueryExecutionState::Succeeded) => return Ok(()),
-                Some(
-                    sdk::types::QueryExecutionState::Failed
-                    | sdk::types::QueryExecutionState::Cancelled,
-                ) => {
-                    let reason = status
-                        .as_ref()
-                        .and_then(|s| {
-                            s.athena_error
-                                .as_ref()
-                                .and_then(|e| e.error_message.clone())
-                                .or_else(|| s.state_change_reason.clone())
-                        })
-                        .unwrap_or_else(|| "no reason given".into());
-                    return Err(ProviderError::Api {
-                        service: SVC.into(),
-                        operation: "StartQueryExecution".into(),
-                        message: format!("{kind} `{id}`: query {qid} failed: {reason}"),
-                    });
-                }
-                _ if tokio::time::Instant::now() > deadline => {
-                    return Err(ProviderError::Other(format!(
-                        "{kind} `{id}`: query {qid} did not finish within {}s",
-                        QUERY_TIMEOUT.as_secs()
-                    )));
-                }
-                _ => {}
-            }
-        }
+        let q = Query {
+            kind,
+            id,
+            workgroup,
+            database,
+            catalog,
+            sql,
+            timeout: QUERY_TIMEOUT,
+        };
+        run_query(&self.client, &self.caller, &q).await.map(|_| ())
     }
 
     async fn apply_view(&self, kind: &KindDef, spec: &Value) -> Result<(), ProviderError> {
@@ -331,6 +277,170 @@ impl AthenaProvider {
         let ddl = format!("CREATE OR REPLACE VIEW {db}.{name}{comment} AS {body}");
         self.run_ddl(kind.name, &id, wg, db, catalog, &ddl).await
     }
+}
+
+/// One Athena statement to run and wait for.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    /// What it is run for (a kind or `data_check`) and its id: for the call
+    /// log and error messages.
+    pub kind: &'a str,
+    pub id: &'a str,
+    pub workgroup: &'a str,
+    pub database: &'a str,
+    pub catalog: &'a str,
+    pub sql: &'a str,
+    /// Give up (and stop the query) after this long.
+    pub timeout: Duration,
+}
+
+/// Starts `q`, polls it to completion with a growing interval (up to 2 s),
+/// and returns its execution id; Athena's own error when it fails. Used by
+/// view DDL and by `twh check`.
+pub async fn run_query(
+    client: &Client,
+    caller: &Caller,
+    q: &Query<'_>,
+) -> Result<String, ProviderError> {
+    let ctx = sdk::types::QueryExecutionContext::builder()
+        .database(q.database)
+        .catalog(q.catalog)
+        .build();
+    let started = caller
+        .call(Op::write(SVC, "StartQueryExecution", q.kind, q.id), || {
+            client
+                .start_query_execution()
+                .query_string(q.sql)
+                .work_group(q.workgroup)
+                .query_execution_context(ctx.clone())
+                .send()
+        })
+        .await?;
+    let qid = started
+        .query_execution_id
+        .ok_or_else(|| ProviderError::Other("Athena StartQueryExecution returned no id".into()))?;
+    let deadline = tokio::time::Instant::now() + q.timeout;
+    let mut wait = Duration::from_millis(100);
+    loop {
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(2));
+        let out = caller
+            .call(Op::read(SVC, "GetQueryExecution", q.kind, q.id), || {
+                client.get_query_execution().query_execution_id(&qid).send()
+            })
+            .await?;
+        let status = out.query_execution.and_then(|x| x.status);
+        let state = status.as_ref().and_then(|s| s.state.clone());
+        match state {
+            Some(sdk::types::QueryExecutionState::Succeeded) => return Ok(qid),
+            Some(
+                sdk::types::QueryExecutionState::Failed
+                | sdk::types::QueryExecutionState::Cancelled,
+            ) => {
+                let reason = status
+                    .as_ref()
+                    .and_then(|s| {
+                        s.athena_error
+                            .as_ref()
+                            .and_then(|e| e.error_message.clone())
+                            .or_else(|| s.state_change_reason.clone())
+                    })
+                    .unwrap_or_else(|| "no reason given".into());
+                return Err(ProviderError::Api {
+                    service: SVC.into(),
+                    operation: "StartQueryExecution".into(),
+                    message: format!("{} `{}`: query {qid} failed: {reason}", q.kind, q.id),
+                });
+            }
+            _ if tokio::time::Instant::now() > deadline => {
+                // Do not leave it running (and billing) after giving up.
+                let _ = caller
+                    .call(Op::write(SVC, "StopQueryExecution", q.kind, q.id), || {
+                        client
+                            .stop_query_execution()
+                            .query_execution_id(&qid)
+                            .send()
+                    })
+                    .await;
+                return Err(ProviderError::Other(format!(
+                    "{} `{}`: query {qid} did not finish within {}s",
+                    q.kind,
+                    q.id,
+                    q.timeout.as_secs()
+                )));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The rows of a finished query, every page read: column names, the number
+/// of data rows, and the first `keep` rows (NULL as `None`). The header row
+/// Athena puts first in a SELECT's result is dropped.
+pub async fn query_rows(
+    client: &Client,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    qid: &str,
+    keep: usize,
+) -> Result<QueryRows, ProviderError> {
+    let mut out = QueryRows::default();
+    let mut token: Option<String> = None;
+    let mut first_page = true;
+    loop {
+        let page = caller
+            .call(Op::read(SVC, "GetQueryResults", kind, id), || {
+                client
+                    .get_query_results()
+                    .query_execution_id(qid)
+                    .set_next_token(token.clone())
+                    .send()
+            })
+            .await?;
+        let set = page.result_set;
+        if first_page {
+            out.columns = set
+                .as_ref()
+                .and_then(|s| s.result_set_metadata.as_ref())
+                .map(|m| {
+                    m.column_info()
+                        .iter()
+                        .map(|c| c.name().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+        }
+        let mut rows = set.and_then(|s| s.rows).unwrap_or_default().into_iter();
+        if first_page && !out.columns.is_empty() {
+            rows.next(); // the header
+        }
+        first_page = false;
+        for row in rows {
+            out.count += 1;
+            if out.sample.len() < keep {
+                out.sample.push(
+                    row.data
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|d| d.var_char_value)
+                        .collect(),
+                );
+            }
+        }
+        token = page.next_token.filter(|t| !t.is_empty());
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// What [`query_rows`] read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct QueryRows {
+    pub columns: Vec<String>,
+    pub count: u64,
+    pub sample: Vec<Vec<Option<String>>>,
 }
 
 /// Drops the output-only effective engine version. The server defaults
