@@ -320,6 +320,80 @@ async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
         "{perms:?}"
     );
 
+    // A crawl registers the partitions twh-extract landed and leaves the
+    // declared schema alone: the diff stays clean.
+    let lake = cfn
+        .describe_stacks()
+        .stack_name(format!("{env}-ticket-warehouse"))
+        .send()
+        .await
+        .expect("stack")
+        .stacks
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|s| s.outputs.unwrap_or_default())
+        .find(|o| o.output_key.as_deref() == Some("BucketNameOutput"))
+        .and_then(|o| o.output_value)
+        .expect("BucketNameOutput");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(
+        &mut gz,
+        br#"{"id":"o1","event_id":"e1","created":"2024-11-01 10:00:00","total_paid":"10.00","surprise":1}"#,
+    )
+    .expect("gzip");
+    aws_sdk_s3::Client::new(&sdk)
+        .put_object()
+        .bucket(&lake)
+        .key("lake/ticketsauce/orders/dt=2024-11-01/part-00000.json.gz")
+        .body(gz.finish().expect("gzip").into())
+        .send()
+        .await
+        .expect("land a part");
+    let crawler = format!("ticket_warehouse_orders-{env}");
+    glue.start_crawler()
+        .name(&crawler)
+        .send()
+        .await
+        .expect("start crawler");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let c = glue
+            .get_crawler()
+            .name(&crawler)
+            .send()
+            .await
+            .expect("crawler")
+            .crawler
+            .expect("crawler");
+        let done = c.last_crawl.as_ref().and_then(|l| l.status.clone());
+        if c.state == Some(aws_sdk_glue::types::CrawlerState::Ready) && done.is_some() {
+            assert_eq!(
+                done,
+                Some(aws_sdk_glue::types::LastCrawlStatus::Succeeded),
+                "{c:?}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "crawl did not end");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let partitions = glue
+        .get_partitions()
+        .database_name(&db)
+        .table_name("ticket_warehouse_orders")
+        .send()
+        .await
+        .expect("partitions")
+        .partitions
+        .unwrap_or_default();
+    let values: Vec<Vec<String>> = partitions
+        .into_iter()
+        .map(|p| p.values.unwrap_or_default())
+        .collect();
+    assert_eq!(values, vec![vec!["2024-11-01".to_owned()]]);
+    let diff = e.run(&["diff"], 0);
+    assert!(diff.contains("No changes"), "{diff}");
+
     // The data checks reference tables that exist.
     let ran = e
         .checks_run(&[
