@@ -274,20 +274,40 @@ async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
     ] {
         assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
     }
-    let crawlers = glue
-        .list_crawlers()
-        .max_results(1000)
-        .send()
-        .await
-        .expect("crawlers")
-        .crawler_names
-        .unwrap_or_default();
-    let ours: Vec<&String> = crawlers
+    // Every crawler of the files exists, with its schedule.
+    let declared: Vec<String> = resources_of_type(&e.path().join("resources"), "glue_crawler")
         .iter()
-        .filter(|c| c.ends_with(&format!("-{env}")))
+        .map(|c| {
+            c["spec"]["Name"]
+                .as_str()
+                .expect("crawler name")
+                .replace("${env}", &env)
+        })
         .collect();
-    assert_eq!(ours.len(), 91, "10 lake + 81 vault crawlers: {ours:?}");
-    assert_eq!(ours.iter().filter(|c| c.starts_with("vault_")).count(), 81);
+    assert_eq!(declared.len(), 91, "10 lake + 81 vault crawlers");
+    assert_eq!(
+        declared.iter().filter(|c| c.starts_with("vault_")).count(),
+        81
+    );
+    for names in declared.chunks(100) {
+        let got = glue
+            .batch_get_crawlers()
+            .set_crawler_names(Some(names.to_vec()))
+            .send()
+            .await
+            .expect("crawlers");
+        assert!(
+            got.crawlers_not_found.unwrap_or_default().is_empty(),
+            "missing crawlers"
+        );
+        for c in got.crawlers.unwrap_or_default() {
+            assert!(
+                c.schedule.and_then(|s| s.schedule_expression).is_some(),
+                "{:?} has no schedule",
+                c.name
+            );
+        }
+    }
 
     let qs = aws_sdk_quicksight::Client::new(&sdk);
     let set = qs
