@@ -256,23 +256,54 @@ fn schema_prints_a_json_schema() {
 
 #[test]
 fn every_example_estate_validates() {
+    // The root estate and every example with `resources/environments/`, in
+    // each of their environments.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut checked = 0;
-    for (dir, env) in [
-        (root.join("examples/demo"), "demo"),
-        (root.to_path_buf(), "dev"),
-    ] {
-        let o = Command::cargo_bin("twh")
-            .expect("bin")
-            .args(["validate", "--env", env, "--dir"])
-            .arg(&dir)
-            .env("NO_COLOR", "1")
-            .output()
-            .expect("run");
-        assert!(o.status.success(), "{}: {}", dir.display(), stderr(&o));
-        checked += 1;
+    let mut dirs = vec![root.to_path_buf()];
+    let mut examples: Vec<_> = std::fs::read_dir(root.join("examples"))
+        .expect("examples/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.join("resources/environments").is_dir())
+        .collect();
+    examples.sort();
+    dirs.extend(examples);
+    let mut checked = Vec::new();
+    for dir in &dirs {
+        for env in twh::config::environment::available(dir) {
+            let o = Command::cargo_bin("twh")
+                .expect("bin")
+                .args(["validate", "--env", &env, "--dir"])
+                .arg(dir)
+                .env("NO_COLOR", "1")
+                .output()
+                .expect("run");
+            assert!(
+                o.status.success(),
+                "{} --env {env}: {}",
+                dir.display(),
+                stderr(&o)
+            );
+            let name = dir.strip_prefix(root).expect("under root").display();
+            checked.push(format!("{name}:{env}"));
+        }
     }
-    assert_eq!(checked, 2);
+    for want in [
+        ":dev",
+        ":staging",
+        ":production",
+        "examples/demo:demo",
+        "examples/tickit:dev",
+        "examples/tickit:production",
+        "examples/chargebee:dev",
+        "examples/chargebee:production",
+        "examples/medallion:dev",
+        "examples/medallion:production",
+    ] {
+        assert!(
+            checked.iter().any(|c| c == want),
+            "{want} not validated: {checked:?}"
+        );
+    }
 }
 
 #[test]

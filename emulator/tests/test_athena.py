@@ -366,6 +366,33 @@ def test_view_columns_through_subqueries_and_with(athena, catalog):
     assert q["Status"]["State"] == "FAILED" and "TABLE_NOT_FOUND" in q["Status"]["StateChangeReason"]
 
 
+def test_with_queries_read_earlier_ones(athena, catalog):
+    # Trino resolves a WITH query named in a later one (and in subqueries).
+    sql = (
+        "WITH big AS (SELECT order_id, amount FROM orders WHERE amount > 10), "
+        "ranked AS (SELECT big.*, 1 AS r FROM big) "
+        "SELECT x.order_id, x.r FROM (SELECT * FROM ranked) x"
+    )
+    q = run(athena, f"CREATE VIEW sales.chained AS {sql}")
+    assert q["Status"]["State"] == "SUCCEEDED", q["Status"]
+    view = decode_view(catalog.get_table(DatabaseName="sales", Name="chained")["Table"])
+    assert view["columns"] == [{"name": "order_id", "type": "bigint"}, {"name": "r", "type": "integer"}]
+    # A WITH query named like a table reads the table, not itself.
+    q = run(athena, "CREATE VIEW sales.shadow AS WITH orders AS (SELECT order_id FROM orders) SELECT * FROM orders")
+    assert q["Status"]["State"] == "SUCCEEDED", q["Status"]
+    view = decode_view(catalog.get_table(DatabaseName="sales", Name="shadow")["Table"])
+    assert view["columns"] == [{"name": "order_id", "type": "bigint"}]
+
+
+def test_view_comment_is_kept_in_the_view_definition(athena, catalog):
+    q = run(athena, "CREATE OR REPLACE VIEW sales.commented COMMENT 'Buyer''s orders' AS SELECT order_id FROM orders")
+    assert q["Status"]["State"] == "SUCCEEDED", q["Status"]
+    view = decode_view(catalog.get_table(DatabaseName="sales", Name="commented")["Table"])
+    assert view["comment"] == "Buyer's orders"
+    run(athena, "CREATE OR REPLACE VIEW sales.commented AS SELECT order_id FROM orders")
+    assert "comment" not in decode_view(catalog.get_table(DatabaseName="sales", Name="commented")["Table"])
+
+
 def test_type_spelling_round_trip():
     from twh_emulator import sql
 

@@ -675,23 +675,34 @@ def _resolve_table_columns(glue: Any, ex: Execution, name: sqlmod.Name) -> list[
     return [(c["Name"].lower(), sqlmod.hive_to_presto(c.get("Type", "string"))) for c in cols]
 
 
-def _derive_columns(glue: Any, ex: Execution, tokens: list[sqlmod.Token], check: bool = True) -> list[tuple[str, str]]:
+def _derive_columns(
+    glue: Any,
+    ex: Execution,
+    tokens: list[sqlmod.Token],
+    check: bool = True,
+    outer: dict[str, list[sqlmod.Token]] | None = None,
+) -> list[tuple[str, str]]:
     """Output columns of a SELECT: names as Trino names them, types where
-    evident (see sql.py).  Subqueries and WITH queries are followed."""
+    evident (see sql.py).  Subqueries and WITH queries are followed; ``outer``
+    holds the WITH queries in scope, so a WITH query or subquery may read an
+    earlier one (``WITH a AS (...), b AS (SELECT ... FROM a)``)."""
     if check:
         for name in sqlmod.referenced_tables(tokens):
             _resolve_table_columns(glue, ex, name)  # existence check
-    with_queries, _ = sqlmod.ctes(tokens)
+    own, _ = sqlmod.ctes(tokens)
+    with_queries = {**(outer or {}), **own}
     tables: list[tuple[set[str], list[tuple[str, str]]]] = []
     for ref in sqlmod.from_items(tokens):
         if ref.subquery is not None:
-            cols = _derive_columns(glue, ex, ref.subquery, check=False)
+            cols = _derive_columns(glue, ex, ref.subquery, check=False, outer=with_queries)
             keys = {ref.alias} if ref.alias else set()
         else:
             assert ref.name is not None
             single = ref.name.parts[0] if len(ref.name.parts) == 1 else None
             if single in with_queries:
-                cols = _derive_columns(glue, ex, with_queries[single], check=False)
+                # A WITH query does not see itself (its own name there is the catalog table).
+                visible = {k: v for k, v in with_queries.items() if k != single}
+                cols = _derive_columns(glue, ex, with_queries[single], check=False, outer=visible)
             else:
                 cols = _resolve_table_columns(glue, ex, ref.name)
             keys = {ref.alias} if ref.alias else {ref.name.parts[-1], ".".join(ref.name.parts)}
@@ -738,14 +749,19 @@ def _derive_columns(glue: Any, ex: Execution, tokens: list[sqlmod.Token], check:
     return out
 
 
-def encode_presto_view(original_sql: str, catalog: str, schema: str, columns: list[tuple[str, str]]) -> str:
-    """Athena's (Trino's) encoding of a view in the Glue catalog."""
-    definition = {
+def encode_presto_view(
+    original_sql: str, catalog: str, schema: str, columns: list[tuple[str, str]], comment: str | None = None
+) -> str:
+    """Athena's (Trino's) encoding of a view in the Glue catalog; the view's
+    COMMENT is the definition's ``comment`` member, as in Trino."""
+    definition: dict[str, Any] = {
         "originalSql": original_sql,
         "catalog": catalog,
         "schema": schema,
         "columns": [{"name": n, "type": t} for n, t in columns],
     }
+    if comment is not None:
+        definition["comment"] = comment
     payload = base64.b64encode(json.dumps(definition, separators=(",", ":")).encode()).decode()
     return f"/* Presto View: {payload} */"
 
@@ -839,7 +855,7 @@ def _create_view(glue: Any, ex: Execution) -> None:
             "StoredAsSubDirectories": False,
         },
         "PartitionKeys": [],
-        "ViewOriginalText": encode_presto_view(original_sql, "awsdatacatalog", _session_schema(ex), columns),
+        "ViewOriginalText": encode_presto_view(original_sql, "awsdatacatalog", _session_schema(ex), columns, stmt.comment),
         "ViewExpandedText": "/* Presto View */",
         "TableType": "VIRTUAL_VIEW",
         "Parameters": {"presto_view": "true", "comment": "Presto View"},

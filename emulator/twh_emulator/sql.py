@@ -257,7 +257,9 @@ def parse(sql: str) -> Statement:
             or_replace, i = True, i + 2
         if i < len(tokens) and tokens[i].kw("VIEW"):
             name, i = _name(tokens, i + 1, sql)
+            comment = None
             if i < len(tokens) and tokens[i].kw("COMMENT") and i + 1 < len(tokens) and tokens[i + 1].kind == "str":
+                comment = tokens[i + 1].text[1:-1].replace("''", "'")
                 i += 2
             if i < len(tokens) and tokens[i].kw("SECURITY") and i + 1 < len(tokens):
                 i += 2
@@ -275,6 +277,7 @@ def parse(sql: str) -> Statement:
                 or_replace=or_replace,
                 body_sql=sql[body[0].pos : end],
                 body_tokens=body,
+                comment=comment,
             )
         if i < len(tokens) and tokens[i].kw("DATABASE", "SCHEMA") and not or_replace:
             i += 1

@@ -1,6 +1,8 @@
 //! Test fixtures: repositories written into temp directories.
 #![allow(dead_code)]
 
+pub mod emulator;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};

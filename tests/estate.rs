@@ -1,0 +1,487 @@
+//! The real estates on the emulator: the Ticket Warehouse (`resources/`)
+//! bootstrapped from an empty account in one `twh sync`, and the example
+//! estates (`examples/{tickit,chargebee,medallion}`). Each test copies the
+//! estate into a temp directory and adds a uniquely named environment derived
+//! from one of the estate's own environment files, so the tests share the
+//! emulator (`TWH_EMULATOR_URL`, started by `.ci/run`) without resetting it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::emulator;
+use serde_json::Value;
+
+/// The emulator's account (moto's default).
+const ACCOUNT: &str = "123456789012";
+
+/// An estate copied into a temp directory with a unique environment.
+struct Estate {
+    dir: tempfile::TempDir,
+    env: String,
+}
+
+impl Estate {
+    /// Copies `<repo root>/<src>/resources` and writes the environment
+    /// `<tag><random>` from `resources/environments/<base>.json`, with `edit`
+    /// applied to its text (stack and bucket names) and then to its JSON.
+    fn derive(
+        src: &str,
+        base: &str,
+        tag: &str,
+        edit_text: impl FnOnce(&str, &str) -> String,
+        edit_json: impl FnOnce(&mut Value, &str),
+    ) -> Self {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(src);
+        let dir = tempfile::tempdir().expect("tempdir");
+        copy_tree(&root.join("resources"), &dir.path().join("resources"));
+        let env = emulator::unique_env(tag);
+        let envs = dir.path().join("resources/environments");
+        let text = std::fs::read_to_string(envs.join(format!("{base}.json"))).expect("base env");
+        let mut v: Value = serde_json::from_str(&edit_text(&text, &env)).expect("env json");
+        // Local state in the temp dir, and the emulator's account.
+        v["state"] = serde_json::json!({"backend": "local"});
+        if v.get("account_id").is_some() {
+            v["account_id"] = ACCOUNT.into();
+        }
+        if v["variables"].get("account_id").is_some() {
+            v["variables"]["account_id"] = ACCOUNT.into();
+        }
+        edit_json(&mut v, &env);
+        std::fs::write(
+            envs.join(format!("{env}.json")),
+            serde_json::to_string_pretty(&v).expect("json"),
+        )
+        .expect("write env");
+        Self { dir, env }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str], code: i32) -> String {
+        emulator::run(self.path(), &self.env, args, code)
+    }
+
+    /// One sync builds everything, the diff right after is clean, and a
+    /// second sync makes no mutating call. Returns the first sync's output.
+    fn converges(&self) -> String {
+        let first = self.run(&["sync", "--auto-approve", "-v"], 0);
+        assert!(first.contains("Sync complete"), "{first}");
+        let diff = self.run(&["diff"], 0);
+        assert!(diff.contains("No changes"), "{diff}");
+        let second = self.run(&["sync", "--auto-approve", "-v"], 0);
+        assert!(
+            second.contains(" 0 mutating)") && !second.contains(" done"),
+            "the second sync changed something:\n{second}"
+        );
+        first
+    }
+
+    /// Every `data_check` query of the estate runs in Athena and succeeds
+    /// (the emulator fails a query on a missing database, table or view).
+    /// `refs` resolves the `${ref:...}` placeholders the checks use.
+    async fn checks_run(&self, refs: &[(&str, String)]) -> usize {
+        let athena = aws_sdk_athena::Client::new(&emulator::sdk().await);
+        let mut ran = 0;
+        for check in resources_of_type(&self.path().join("resources"), "data_check") {
+            let field = |k: &str| {
+                let mut s = check["spec"][k].as_str().expect("string field").to_owned();
+                s = s.replace("${env}", &self.env);
+                for (from, to) in refs {
+                    s = s.replace(from, to);
+                }
+                assert!(!s.contains("${"), "unresolved placeholder in {k}: {s}");
+                s
+            };
+            let id = athena
+                .start_query_execution()
+                .query_string(field("Query"))
+                .work_group(field("WorkGroup"))
+                .query_execution_context(
+                    aws_sdk_athena::types::QueryExecutionContext::builder()
+                        .database(field("Database"))
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("start query")
+                .query_execution_id
+                .expect("id");
+            let state = loop {
+                let q = athena
+                    .get_query_execution()
+                    .query_execution_id(&id)
+                    .send()
+                    .await
+                    .expect("get query")
+                    .query_execution
+                    .expect("execution");
+                let status = q.status.expect("status");
+                match status.state {
+                    Some(aws_sdk_athena::types::QueryExecutionState::Queued)
+                    | Some(aws_sdk_athena::types::QueryExecutionState::Running) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                    s => break (s, status.state_change_reason),
+                };
+            };
+            assert_eq!(
+                state.0,
+                Some(aws_sdk_athena::types::QueryExecutionState::Succeeded),
+                "data check {}: {:?}",
+                check["name"],
+                state.1
+            );
+            ran += 1;
+        }
+        ran
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let dest = to.join(entry.path().strip_prefix(from).expect("prefix"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
+
+/// The resources of one type in an estate's files (one resource or
+/// `{"resources": [...]}` per file; environment files skipped).
+fn resources_of_type(resources: &Path, kind: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(resources).sort_by_file_name() {
+        let entry = entry.expect("walk");
+        let p: PathBuf = entry.path().into();
+        if p.extension().and_then(|e| e.to_str()) != Some("json")
+            || p.parent().is_some_and(|d| d.ends_with("environments"))
+        {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("read"))
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let list = match v.get("resources") {
+            Some(Value::Array(a)) => a.clone(),
+            _ => vec![v],
+        };
+        out.extend(list.into_iter().filter(|r| r["type"] == kind));
+    }
+    out
+}
+
+/// Creates an empty bucket on the emulator.
+async fn bucket(name: &str) {
+    let r = reqwest::Client::new()
+        .put(format!("{}/{name}", emulator::url()))
+        .send()
+        .await
+        .expect("create bucket");
+    assert!(r.status().is_success(), "bucket {name}: {}", r.status());
+}
+
+/// The CDK application stack the Ticket Warehouse estate reads its buckets
+/// from (`${cfn:<stage>-ticket-warehouse.BucketNameOutput}` and
+/// `VaultBucketNameOutput`).
+const CDK_STACK: &str = r#"{
+  "Resources": {"Lake": {"Type": "AWS::S3::Bucket"}, "Vault": {"Type": "AWS::S3::Bucket"}},
+  "Outputs": {
+    "BucketNameOutput": {"Value": {"Ref": "Lake"}, "Export": {"Name": "TicketWarehouseBucketName-STAGE"}},
+    "VaultBucketNameOutput": {"Value": {"Ref": "Vault"}}
+  }
+}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
+    let e = Estate::derive(
+        "",
+        "staging",
+        "tw",
+        |text, env| {
+            text.replace(
+                "staging-ticket-warehouse",
+                &format!("{env}-ticket-warehouse"),
+            )
+        },
+        |_, _| {},
+    );
+    let env = e.env.clone();
+
+    // What CDK owns: the stack with the two bucket outputs.
+    let sdk = emulator::sdk().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    cfn.create_stack()
+        .stack_name(format!("{env}-ticket-warehouse"))
+        .template_body(CDK_STACK.replace("STAGE", &env))
+        .send()
+        .await
+        .expect("create the CDK stack");
+
+    // Nothing of the estate exists yet: the plan creates every resource
+    // (everything but the data checks, which are never synced).
+    let files = resources_of_type(&e.path().join("resources"), "data_check").len();
+    assert_eq!(
+        files, 8,
+        "data checks: orphans (2), null keys, duplicates (5)"
+    );
+    let plan = e.run(&["diff"], 2);
+    assert!(
+        plan.contains("Plan: 114 to create, 0 to update, 0 to replace, 0 to delete"),
+        "{plan}"
+    );
+
+    e.converges();
+
+    // What was built, read back with plain SDK clients.
+    let glue = aws_sdk_glue::Client::new(&sdk);
+    let db = format!("ticket_warehouse_{env}");
+    let mut names: Vec<String> = Vec::new();
+    let mut token = None;
+    loop {
+        let page = glue
+            .get_tables()
+            .database_name(&db)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("tables");
+        names.extend(
+            page.table_list
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| t.name),
+        );
+        token = page.next_token;
+        if token.is_none() {
+            break;
+        }
+    }
+    names.sort();
+    for want in [
+        "ticket_warehouse_events",
+        "ticket_warehouse_tickets",
+        "ticket_warehouse_stripe_charges",
+        "tickets",
+        "orders",
+        "marketing_contacts",
+        "remittance",
+        "order_payments",
+    ] {
+        assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
+    }
+    // Every crawler of the files exists, with its schedule.
+    let declared: Vec<String> = resources_of_type(&e.path().join("resources"), "glue_crawler")
+        .iter()
+        .map(|c| {
+            c["spec"]["Name"]
+                .as_str()
+                .expect("crawler name")
+                .replace("${env}", &env)
+        })
+        .collect();
+    assert_eq!(declared.len(), 91, "10 lake + 81 vault crawlers");
+    assert_eq!(
+        declared.iter().filter(|c| c.starts_with("vault_")).count(),
+        81
+    );
+    for names in declared.chunks(100) {
+        let got = glue
+            .batch_get_crawlers()
+            .set_crawler_names(Some(names.to_vec()))
+            .send()
+            .await
+            .expect("crawlers");
+        assert!(
+            got.crawlers_not_found.unwrap_or_default().is_empty(),
+            "missing crawlers"
+        );
+        for c in got.crawlers.unwrap_or_default() {
+            assert!(
+                c.schedule.and_then(|s| s.schedule_expression).is_some(),
+                "{:?} has no schedule",
+                c.name
+            );
+        }
+    }
+
+    let qs = aws_sdk_quicksight::Client::new(&sdk);
+    let set = qs
+        .describe_data_set()
+        .aws_account_id(ACCOUNT)
+        .data_set_id(format!("ticket-warehouse-tickets-{env}"))
+        .send()
+        .await
+        .expect("tickets data set")
+        .data_set
+        .expect("data set");
+    assert_eq!(
+        set.import_mode,
+        Some(aws_sdk_quicksight::types::DataSetImportMode::Spice)
+    );
+    let perms = qs
+        .describe_data_set_permissions()
+        .aws_account_id(ACCOUNT)
+        .data_set_id(format!("ticket-warehouse-tickets-{env}"))
+        .send()
+        .await
+        .expect("permissions")
+        .permissions
+        .unwrap_or_default();
+    assert!(
+        perms.iter().any(|p| p.principal
+            == format!(
+                "arn:aws:quicksight:us-east-1:{ACCOUNT}:group/default/ticket-warehouse-analysts"
+            )),
+        "{perms:?}"
+    );
+
+    // A crawl registers the partitions twh-extract landed and leaves the
+    // declared schema alone: the diff stays clean.
+    let lake = cfn
+        .describe_stacks()
+        .stack_name(format!("{env}-ticket-warehouse"))
+        .send()
+        .await
+        .expect("stack")
+        .stacks
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|s| s.outputs.unwrap_or_default())
+        .find(|o| o.output_key.as_deref() == Some("BucketNameOutput"))
+        .and_then(|o| o.output_value)
+        .expect("BucketNameOutput");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(
+        &mut gz,
+        br#"{"id":"o1","event_id":"e1","created":"2024-11-01 10:00:00","total_paid":"10.00","surprise":1}"#,
+    )
+    .expect("gzip");
+    aws_sdk_s3::Client::new(&sdk)
+        .put_object()
+        .bucket(&lake)
+        .key("lake/ticketsauce/orders/dt=2024-11-01/part-00000.json.gz")
+        .body(gz.finish().expect("gzip").into())
+        .send()
+        .await
+        .expect("land a part");
+    let crawler = format!("ticket_warehouse_orders-{env}");
+    glue.start_crawler()
+        .name(&crawler)
+        .send()
+        .await
+        .expect("start crawler");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let c = glue
+            .get_crawler()
+            .name(&crawler)
+            .send()
+            .await
+            .expect("crawler")
+            .crawler
+            .expect("crawler");
+        let done = c.last_crawl.as_ref().and_then(|l| l.status.clone());
+        if c.state == Some(aws_sdk_glue::types::CrawlerState::Ready) && done.is_some() {
+            assert_eq!(
+                done,
+                Some(aws_sdk_glue::types::LastCrawlStatus::Succeeded),
+                "{c:?}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "crawl did not end");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let partitions = glue
+        .get_partitions()
+        .database_name(&db)
+        .table_name("ticket_warehouse_orders")
+        .send()
+        .await
+        .expect("partitions")
+        .partitions
+        .unwrap_or_default();
+    let values: Vec<Vec<String>> = partitions
+        .into_iter()
+        .map(|p| p.values.unwrap_or_default())
+        .collect();
+    assert_eq!(values, vec![vec!["2024-11-01".to_owned()]]);
+    let diff = e.run(&["diff"], 0);
+    assert!(diff.contains("No changes"), "{diff}");
+
+    // The data checks reference tables that exist.
+    let ran = e
+        .checks_run(&[
+            ("${ref:glue_database.warehouse.name}", db.clone()),
+            (
+                "${ref:athena_workgroup.warehouse.name}",
+                format!("TicketWarehouse-{env}"),
+            ),
+        ])
+        .await;
+    assert_eq!(ran, 8);
+}
+
+/// An example estate whose environment `dev` names its bucket in `bucket`:
+/// the derived environment gets its own bucket.
+async fn example(name: &str, tag: &str) -> Estate {
+    let e = Estate::derive(
+        &format!("examples/{name}"),
+        "dev",
+        tag,
+        |text, _| text.replace("111111111111", ACCOUNT),
+        |v, env| v["variables"]["bucket"] = format!("{env}-lake").into(),
+    );
+    bucket(&format!("{}-lake", e.env)).await;
+    e
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tickit_example_syncs_and_converges() {
+    let e = example("tickit", "tickit").await;
+    let out = e.converges();
+    assert!(
+        out.contains("glue_job.sales_to_parquet: create done"),
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chargebee_example_syncs_and_converges() {
+    let e = example("chargebee", "cb").await;
+    let out = e.converges();
+    assert!(
+        out.contains("athena_view.subscriptions_latest: create done")
+            && out.contains("quicksight_data_set.subscriptions: create done"),
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn medallion_example_syncs_converges_and_its_checks_run() {
+    let e = example("medallion", "med").await;
+    e.converges();
+    let env = e.env.clone();
+    let ran = e
+        .checks_run(&[
+            (
+                "${ref:glue_database.silver.name}",
+                format!("medallion_silver_{env}"),
+            ),
+            (
+                "${ref:glue_database.gold.name}",
+                format!("medallion_gold_{env}"),
+            ),
+            (
+                "${ref:athena_workgroup.analysts.name}",
+                format!("medallion-{env}"),
+            ),
+        ])
+        .await;
+    assert_eq!(ran, 5);
+}
