@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+pub mod aws_fixtures;
+pub mod emulator;
+
 /// A repository in a temp dir.
 pub struct Repo {
     pub dir: tempfile::TempDir,
