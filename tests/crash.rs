@@ -9,32 +9,12 @@
 
 mod common;
 
-use std::collections::BTreeSet;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::aws_fixtures::*;
-use common::emulator::{Estate, PrivateEmulator, output_text, sdk};
+use common::emulator::{Estate, PrivateEmulator, output_text};
 use rand::{Rng as _, SeedableRng as _};
-use serde_json::Value;
-
-/// One resource of each kind twh creates with several calls or through a
-/// query, wired by references.
-fn estate_resources() -> Vec<Value> {
-    let mut v = view();
-    // The view's SQL reads the table; nothing else orders them.
-    v["depends_on"] = serde_json::json!(["glue_table.orders"]);
-    vec![
-        role(),
-        database(),
-        table(),
-        crawler(),
-        workgroup(),
-        v,
-        data_source(),
-        data_set(),
-    ]
-}
 
 const SYNC: &[&str] = &["sync", "--auto-approve", "--parallelism", "1"];
 
@@ -93,142 +73,12 @@ fn recover(e: &Estate) -> usize {
     }
 }
 
-/// Every live resource of the estate, as `kind id` (the ids state uses).
-async fn live_resources(e: &Estate) -> BTreeSet<String> {
-    let cfg = sdk(&e.url).await;
-    let mut out = BTreeSet::new();
-    let iam = aws_sdk_iam::Client::new(&cfg);
-    for r in iam.list_roles().send().await.expect("roles").roles() {
-        if r.role_name().ends_with(&e.env) {
-            out.insert(format!("iam_role {}", r.role_name()));
-        }
-    }
-    let glue = aws_sdk_glue::Client::new(&cfg);
-    for db in glue
-        .get_databases()
-        .send()
-        .await
-        .expect("databases")
-        .database_list()
-    {
-        if !db.name().ends_with(&e.env) {
-            continue;
-        }
-        out.insert(format!("glue_database {}", db.name()));
-        let tables = glue
-            .get_tables()
-            .database_name(db.name())
-            .send()
-            .await
-            .expect("tables");
-        for t in tables.table_list() {
-            let kind = if t.table_type() == Some("VIRTUAL_VIEW") {
-                "athena_view"
-            } else {
-                "glue_table"
-            };
-            out.insert(format!("{kind} {}.{}", db.name(), t.name()));
-        }
-    }
-    for name in glue
-        .list_crawlers()
-        .send()
-        .await
-        .expect("crawlers")
-        .crawler_names()
-    {
-        if name.ends_with(&e.env) {
-            out.insert(format!("glue_crawler {name}"));
-        }
-    }
-    let athena = aws_sdk_athena::Client::new(&cfg);
-    for wg in athena
-        .list_work_groups()
-        .send()
-        .await
-        .expect("workgroups")
-        .work_groups()
-    {
-        if wg.name().is_some_and(|n| n.ends_with(&e.env)) {
-            out.insert(format!(
-                "athena_workgroup {}",
-                wg.name().unwrap_or_default()
-            ));
-        }
-    }
-    let qs = aws_sdk_quicksight::Client::new(&cfg);
-    for ds in qs
-        .list_data_sources()
-        .aws_account_id("123456789012")
-        .send()
-        .await
-        .expect("data sources")
-        .data_sources()
-    {
-        if let Some(id) = ds.data_source_id().filter(|i| i.ends_with(&e.env)) {
-            out.insert(format!("quicksight_data_source {id}"));
-        }
-    }
-    for ds in qs
-        .list_data_sets()
-        .aws_account_id("123456789012")
-        .send()
-        .await
-        .expect("data sets")
-        .data_set_summaries()
-    {
-        if let Some(id) = ds.data_set_id().filter(|i| i.ends_with(&e.env)) {
-            out.insert(format!("quicksight_data_set {id}"));
-        }
-    }
-    out
-}
-
-/// `twh state list` as `kind id`.
-fn managed(e: &Estate) -> BTreeSet<String> {
-    e.run(&["state", "list"], 0)
-        .lines()
-        .filter_map(|l| {
-            let (addr, id) = l.split_once('\t')?;
-            Some(format!("{} {id}", addr.split('.').next()?))
-        })
-        .collect()
-}
-
-/// After recovery: converged, nothing duplicated or unmanaged, diff clean.
-async fn assert_converged(e: &Estate, what: &str) {
-    let out = e.run(&["diff"], 0);
-    assert!(out.contains("No changes"), "{what}: {out}");
-    let live = live_resources(e).await;
-    let managed = managed(e);
-    assert_eq!(
-        live, managed,
-        "{what}: live resources differ from the managed ones"
-    );
-    assert_eq!(
-        live.len(),
-        estate_resources().len(),
-        "{what}: expected exactly one live resource per declared one: {live:#?}"
-    );
-    let state = e.state().expect("state exists");
-    let statuses: Vec<&Value> = state["resources"]
-        .as_object()
-        .expect("resources")
-        .values()
-        .map(|r| &r["status"])
-        .collect();
-    assert!(
-        statuses.iter().all(|s| *s == "applied"),
-        "{what}: unresolved records in state: {statuses:?}"
-    );
-}
-
 /// A fresh estate on a reset emulator.
 async fn fresh(emu: &PrivateEmulator, tag: &str) -> Estate {
     emu.reset().await;
     let e = Estate::new(&emu.url, tag);
     e.bucket().await;
-    e.write(estate_resources());
+    e.write(full_estate());
     e
 }
 
@@ -247,7 +97,7 @@ async fn sync_killed_at_every_mutating_call_converges_on_rerun() {
         .filter(|c| c["mutating"] == true)
         .count();
     assert!(mutations >= 8, "only {mutations} mutating calls");
-    assert_converged(&e, "clean run").await;
+    e.assert_converged(full_estate().len(), "clean run").await;
 
     let started = Instant::now();
     let mut unlocks = 0;
@@ -260,7 +110,11 @@ async fn sync_killed_at_every_mutating_call_converges_on_rerun() {
             assert!(s["resources"].is_object(), "{s}");
         }
         unlocks += recover(&e);
-        assert_converged(&e, &format!("kill at mutating call {n}/{mutations}")).await;
+        e.assert_converged(
+            full_estate().len(),
+            &format!("kill at mutating call {n}/{mutations}"),
+        )
+        .await;
     }
     assert_eq!(unlocks, mutations, "every killed run leaves its lock");
     eprintln!(
@@ -309,7 +163,8 @@ async fn sync_killed_at_seeded_random_moments_converges_on_rerun() {
         }
         child.wait().expect("reap");
         recover(&e);
-        assert_converged(&e, &format!("random kill {i} at {at:?}")).await;
+        e.assert_converged(full_estate().len(), &format!("random kill {i} at {at:?}"))
+            .await;
     }
     eprintln!("random kills: {interrupted} of {points} landed mid-run (clean run {clean_ms} ms)");
     assert!(

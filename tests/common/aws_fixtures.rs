@@ -84,3 +84,21 @@ pub fn data_set() -> Value {
         "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSet", "quicksight:PassDataSet"]}],
         "Tags": [{"Key": "team", "Value": "data"}]}})
 }
+
+/// One resource of each kind twh creates with several calls or through a
+/// query, wired by references.
+pub fn full_estate() -> Vec<Value> {
+    let mut v = view();
+    // The view's SQL reads the table; nothing else orders them.
+    v["depends_on"] = serde_json::json!(["glue_table.orders"]);
+    vec![
+        role(),
+        database(),
+        table(),
+        crawler(),
+        workgroup(),
+        v,
+        data_source(),
+        data_set(),
+    ]
+}

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use std::collections::BTreeSet;
+
 use serde_json::{Value, json};
 
 use super::Repo;
@@ -274,6 +276,138 @@ impl Estate {
             serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("state file is not valid JSON ({e}):\n{text}")),
         )
+    }
+}
+
+impl Estate {
+    /// Every live resource of the estate, as `kind id` (the ids state uses).
+    pub async fn live_resources(&self) -> BTreeSet<String> {
+        let cfg = sdk(&self.url).await;
+        let mut out = BTreeSet::new();
+        let iam = aws_sdk_iam::Client::new(&cfg);
+        for r in iam.list_roles().send().await.expect("roles").roles() {
+            if r.role_name().ends_with(&self.env) {
+                out.insert(format!("iam_role {}", r.role_name()));
+            }
+        }
+        let glue = aws_sdk_glue::Client::new(&cfg);
+        for db in glue
+            .get_databases()
+            .send()
+            .await
+            .expect("databases")
+            .database_list()
+        {
+            if !db.name().ends_with(&self.env) {
+                continue;
+            }
+            out.insert(format!("glue_database {}", db.name()));
+            let tables = glue
+                .get_tables()
+                .database_name(db.name())
+                .send()
+                .await
+                .expect("tables");
+            for t in tables.table_list() {
+                let kind = if t.table_type() == Some("VIRTUAL_VIEW") {
+                    "athena_view"
+                } else {
+                    "glue_table"
+                };
+                out.insert(format!("{kind} {}.{}", db.name(), t.name()));
+            }
+        }
+        for name in glue
+            .list_crawlers()
+            .send()
+            .await
+            .expect("crawlers")
+            .crawler_names()
+        {
+            if name.ends_with(&self.env) {
+                out.insert(format!("glue_crawler {name}"));
+            }
+        }
+        let athena = aws_sdk_athena::Client::new(&cfg);
+        for wg in athena
+            .list_work_groups()
+            .send()
+            .await
+            .expect("workgroups")
+            .work_groups()
+        {
+            if wg.name().is_some_and(|n| n.ends_with(&self.env)) {
+                out.insert(format!(
+                    "athena_workgroup {}",
+                    wg.name().unwrap_or_default()
+                ));
+            }
+        }
+        let qs = aws_sdk_quicksight::Client::new(&cfg);
+        for ds in qs
+            .list_data_sources()
+            .aws_account_id("123456789012")
+            .send()
+            .await
+            .expect("data sources")
+            .data_sources()
+        {
+            if let Some(id) = ds.data_source_id().filter(|i| i.ends_with(&self.env)) {
+                out.insert(format!("quicksight_data_source {id}"));
+            }
+        }
+        for ds in qs
+            .list_data_sets()
+            .aws_account_id("123456789012")
+            .send()
+            .await
+            .expect("data sets")
+            .data_set_summaries()
+        {
+            if let Some(id) = ds.data_set_id().filter(|i| i.ends_with(&self.env)) {
+                out.insert(format!("quicksight_data_set {id}"));
+            }
+        }
+        out
+    }
+
+    /// `twh state list` as `kind id`.
+    pub fn managed(&self) -> BTreeSet<String> {
+        self.run(&["state", "list"], 0)
+            .lines()
+            .filter_map(|l| {
+                let (addr, id) = l.split_once('\t')?;
+                Some(format!("{} {id}", addr.split('.').next()?))
+            })
+            .collect()
+    }
+
+    /// After recovery: converged, nothing duplicated or unmanaged, diff clean.
+    pub async fn assert_converged(&self, expected: usize, what: &str) {
+        let out = self.run(&["diff"], 0);
+        assert!(out.contains("No changes"), "{what}: {out}");
+        let live = self.live_resources().await;
+        let managed = self.managed();
+        assert_eq!(
+            live, managed,
+            "{what}: live resources differ from the managed ones"
+        );
+        assert_eq!(
+            live.len(),
+            expected,
+            "{what}: expected exactly one live resource per declared one: {live:#?}"
+        );
+        let state = self.state().expect("state exists");
+        let statuses: Vec<&Value> = state["resources"]
+            .as_object()
+            .expect("resources")
+            .values()
+            .map(|r| &r["status"])
+            .collect();
+        assert!(
+            statuses.iter().all(|s| *s == "applied"),
+            "{what}: unresolved records in state: {statuses:?}"
+        );
     }
 }
 
