@@ -274,3 +274,92 @@ fn target_of(op: &str) -> String {
     }
     .to_string()
 }
+
+/// twh-extract into the emulator's S3 with 30% of S3 calls failing
+/// (SlowDown and 5xx): runs that give up are rerun, and in the end every
+/// record is in the lake exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extract_to_s3_with_thirty_percent_errors_lands_every_record_once() {
+    use twh::extract::env::{STRIPE_API_KEY, TICKETSAUCE_CLIENT_ID, TICKETSAUCE_CLIENT_SECRET};
+    use twh::extract::fake::{self, FakeConfig, FakeServer, lake};
+
+    let emu = PrivateEmulator::start();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&common::emulator::sdk(&emu.url).await)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket("lake")
+        .send()
+        .await
+        .expect("bucket");
+    let f = FakeServer::start(
+        FakeConfig {
+            charges: 300,
+            events: 3,
+            orders_per_event: 20,
+            ..FakeConfig::default()
+        },
+        0,
+    )
+    .await
+    .expect("fake");
+    let started = Instant::now();
+    let (mut runs, mut failed) = (0, 0);
+    loop {
+        runs += 1;
+        emu.faults(
+            json!({"throttle_rate": 0.15, "error_rate": 0.15, "services": ["s3"], "seed": runs}),
+        )
+        .await;
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_twh-extract"))
+            .args(["run", "--sink", "s3://lake/raw", "--no-progress", "-q"])
+            .args(["--ticketsauce-api-base", &f.ticketsauce_base()])
+            .args(["--stripe-api-base", &f.stripe_base()])
+            .args(["--ticketsauce-rps", "1000", "--stripe-rps", "1000"])
+            .args(["--retry-base-ms", "10", "--buffer-mb", "1"])
+            .env(TICKETSAUCE_CLIENT_ID, fake::CLIENT_ID)
+            .env(TICKETSAUCE_CLIENT_SECRET, fake::CLIENT_SECRET)
+            .env(STRIPE_API_KEY, fake::STRIPE_KEY)
+            .env("AWS_ENDPOINT_URL", &emu.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL_S3")
+            .env_remove("TWH_EXTRACT_CREDENTIALS")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .expect("run twh-extract");
+        if out.status.success() {
+            break;
+        }
+        failed += 1;
+        let err = String::from_utf8_lossy(&out.stderr);
+        eprintln!(
+            "extract run {runs} stopped: {}",
+            err.lines().last().unwrap_or("")
+        );
+        assert!(runs < 3, "extract still failing after {runs} runs:\n{err}");
+    }
+    emu.clear_faults().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::emulator::s3_download(&s3, "lake", "raw", dir.path()).await;
+    let v = lake::verify(dir.path(), f.stripe(), f.ticketsauce())
+        .unwrap_or_else(|e| panic!("after {runs} runs: {e}"));
+    let injected = emu
+        .calls()
+        .await
+        .iter()
+        .filter(|c| !c["fault"].is_null())
+        .count();
+    eprintln!(
+        "extract under 30% S3 errors: {runs} run(s) ({failed} stopped), {:.1}s, {} faults in the last run, {:?}",
+        started.elapsed().as_secs_f64(),
+        injected,
+        v.tables.get("stripe/charges")
+    );
+    f.stop().await;
+}

@@ -411,6 +411,42 @@ impl Estate {
     }
 }
 
+/// Copies every object under `prefix/` into `dir`, keys as paths.
+pub async fn s3_download(
+    c: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    dir: &std::path::Path,
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut pages = c
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(format!("{prefix}/"))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for o in page.expect("list").contents() {
+            keys.push(o.key().expect("key").to_owned());
+        }
+    }
+    for k in &keys {
+        let body = c
+            .get_object()
+            .bucket(bucket)
+            .key(k)
+            .send()
+            .await
+            .expect("get");
+        let bytes = body.body.collect().await.expect("body").into_bytes();
+        let rel = k.strip_prefix(&format!("{prefix}/")).expect("under prefix");
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, bytes).expect("write");
+    }
+    keys
+}
+
 /// stdout followed by stderr, as text.
 pub fn output_text(o: &Output) -> String {
     format!(
