@@ -3,9 +3,10 @@
 //! force-unlock the lock the dead run left, sync, and the estate converges
 //! with no duplicate resource, nothing live-but-unmanaged, and a clean diff.
 //!
-//! The kill points are exact: the private emulator applies the Nth mutating
-//! call and holds its answer (`hang_after_mutations`), so the kill lands
-//! after AWS changed and before twh heard of it, the worst moment for state.
+//! The kill points are exact. The private emulator holds the Nth mutating
+//! call either after applying it (`hang_after_mutations`: AWS changed, twh
+//! never heard) or before (`hang_before_mutation`: twh decided, AWS never
+//! heard), and the test kills twh while it waits for that answer.
 
 mod common;
 
@@ -18,11 +19,22 @@ use rand::{Rng as _, SeedableRng as _};
 
 const SYNC: &[&str] = &["sync", "--auto-approve", "--parallelism", "1"];
 
-/// Starts a sync and SIGKILLs it while the answer to its `n`th mutating
-/// call is held.
-async fn killed_sync(emu: &PrivateEmulator, e: &Estate, n: usize) {
-    emu.faults(serde_json::json!({ "hang_after_mutations": n }))
-        .await;
+/// Where the held call stands when twh is killed.
+#[derive(Debug, Clone, Copy)]
+enum Held {
+    /// Applied in AWS, answer held.
+    Applied,
+    /// Held before AWS applied it.
+    Unapplied,
+}
+
+/// Starts a sync and SIGKILLs it while its `n`th mutating call is held.
+async fn killed_sync(emu: &PrivateEmulator, e: &Estate, n: usize, held: Held) {
+    let (switch, logged) = match held {
+        Held::Applied => ("hang_after_mutations", "hang"),
+        Held::Unapplied => ("hang_before_mutation", "hang-before"),
+    };
+    emu.faults(serde_json::json!({ switch: n })).await;
     let mut child = e
         .command(SYNC)
         .stdout(Stdio::null())
@@ -34,7 +46,7 @@ async fn killed_sync(emu: &PrivateEmulator, e: &Estate, n: usize) {
         if let Some(status) = child.try_wait().expect("wait") {
             panic!("sync ended ({status}) before mutating call {n} was reached");
         }
-        if emu.calls().await.iter().any(|c| c["fault"] == "hang") {
+        if emu.calls().await.iter().any(|c| c["fault"] == logged) {
             child.kill().expect("SIGKILL");
             let status = child.wait().expect("reap");
             assert_eq!(status.code(), None, "killed by a signal");
@@ -101,24 +113,21 @@ async fn sync_killed_at_every_mutating_call_converges_on_rerun() {
 
     let started = Instant::now();
     let mut unlocks = 0;
-    for n in 1..=mutations {
-        let e = fresh(&emu, "crash").await;
-        killed_sync(&emu, &e, n).await;
-        if let Some(s) = e.state() {
-            // Valid JSON (checked by state()) and no record claims a
-            // change AWS has not seen.
-            assert!(s["resources"].is_object(), "{s}");
+    let mut points = 0;
+    for held in [Held::Applied, Held::Unapplied] {
+        for n in 1..=mutations {
+            let what = format!("kill at mutating call {n}/{mutations} ({held:?})");
+            let e = fresh(&emu, "crash").await;
+            killed_sync(&emu, &e, n, held).await;
+            points += 1;
+            e.assert_state_claims_only_live(&what).await;
+            unlocks += recover(&e);
+            e.assert_converged(full_estate().len(), &what).await;
         }
-        unlocks += recover(&e);
-        e.assert_converged(
-            full_estate().len(),
-            &format!("kill at mutating call {n}/{mutations}"),
-        )
-        .await;
     }
-    assert_eq!(unlocks, mutations, "every killed run leaves its lock");
+    assert_eq!(unlocks, points, "every killed run leaves its lock");
     eprintln!(
-        "crash points: {mutations} (every mutating call), {:.1}s",
+        "crash points: {points} (every mutating call, applied and unapplied), {:.1}s",
         started.elapsed().as_secs_f64()
     );
 }

@@ -224,3 +224,27 @@ def test_hang_after_mutations_counts_from_one(emulator):
     with pytest.raises(urllib.error.HTTPError) as exc:
         emulator.control("POST", "/_twh/faults", {"hang_after_mutations": 0})
     assert exc.value.code == 400
+
+
+def test_hang_before_mutation_holds_the_nth_change_unapplied(emulator, glue):
+    emulator.control("POST", "/_twh/faults", {"hang_before_mutation": 1})
+    outcome: dict[str, str] = {}
+
+    def create() -> None:
+        try:
+            glue.create_database(DatabaseInput={"Name": "never"})
+            outcome["result"] = "ok"
+        except ClientError as exc:
+            outcome["result"] = exc.response["Error"]["Code"]
+
+    worker = threading.Thread(target=create)
+    worker.start()
+    deadline = time.time() + 10
+    while not any(c["fault"] == "hang-before" for c in emulator.calls()):
+        assert time.time() < deadline, "the change was not held"
+        time.sleep(0.05)
+    emulator.control("DELETE", "/_twh/faults")
+    worker.join(timeout=10)
+    assert outcome["result"] == "ServiceUnavailable"
+    with pytest.raises(ClientError):
+        emulator.client("glue").get_database(Name="never")

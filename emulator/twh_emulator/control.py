@@ -80,6 +80,11 @@ class FaultConfig:
     # applied and its answer held until the faults are switched off: a test
     # kills the client at that exact point.
     hang_after_mutations: int | None = None
+    # The Nth mutating call (counted on arrival) is held before it is
+    # applied, until the faults are switched off; then it fails with a 503,
+    # unapplied: the client was killed after deciding to change something
+    # and before AWS heard of it.
+    hang_before_mutation: int | None = None
 
     @classmethod
     def parse(cls, spec: dict[str, Any]) -> "FaultConfig":
@@ -97,11 +102,13 @@ class FaultConfig:
             timeout_rate=float(spec.get("timeout_rate", 0.0)),
             hang_ms=int(spec.get("hang_ms", 10_000)),
             hang_after_mutations=spec.get("hang_after_mutations"),
+            hang_before_mutation=spec.get("hang_before_mutation"),
         )
         if not 0 <= cfg.throttle_rate + cfg.error_rate + cfg.timeout_rate <= 1:
             raise ValueError("throttle_rate + error_rate + timeout_rate must be between 0 and 1")
-        if cfg.hang_after_mutations is not None and int(cfg.hang_after_mutations) < 1:
-            raise ValueError("hang_after_mutations counts from 1")
+        for key in ("hang_after_mutations", "hang_before_mutation"):
+            if getattr(cfg, key) is not None and int(getattr(cfg, key)) < 1:
+                raise ValueError(f"{key} counts from 1")
         if cfg.latency_ms[0] > cfg.latency_ms[1] or cfg.latency_ms[0] < 0:
             raise ValueError("latency_ms must be [min, max] with 0 <= min <= max")
         return cfg
@@ -118,6 +125,7 @@ class FaultConfig:
             "timeout_rate": self.timeout_rate,
             "hang_ms": self.hang_ms,
             "hang_after_mutations": self.hang_after_mutations,
+            "hang_before_mutation": self.hang_before_mutation,
         }
 
 
@@ -134,6 +142,7 @@ class Faults:
         self._rng = random.Random()
         self._injected = 0
         self._mutations = 0
+        self._arrivals = 0
         self._lock = threading.Lock()
         # Set while no hang is wanted: held answers wait on it.
         self._release = threading.Event()
@@ -149,8 +158,9 @@ class Faults:
             self._rng = random.Random(cfg.seed)
             self._injected = 0
             self._mutations = 0
+            self._arrivals = 0
             self._release = threading.Event()
-            if not (cfg.timeout_rate or cfg.hang_after_mutations):
+            if not (cfg.timeout_rate or cfg.hang_after_mutations or cfg.hang_before_mutation):
                 self._release.set()
 
     def hold_after(self, operation: str | None, status: int, decision: Decision) -> float | None:
@@ -166,6 +176,15 @@ class Faults:
             if self._mutations == int(cfg.hang_after_mutations):
                 return 600.0
             return None
+
+    def hold_before(self, operation: str | None) -> bool:
+        """Whether to hold this request unapplied (hang_before_mutation)."""
+        with self._lock:
+            cfg = self.config
+            if cfg.hang_before_mutation is None or not is_mutating(operation):
+                return False
+            self._arrivals += 1
+            return self._arrivals == int(cfg.hang_before_mutation)
 
     def hold(self, seconds: float) -> None:
         """Waits `seconds`, or until the faults are reconfigured or reset."""

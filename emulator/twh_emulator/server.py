@@ -122,6 +122,10 @@ class EmulatorApp:
         decision = control.FAULTS.decide(service, operation)
         if decision.latency_s:
             time.sleep(decision.latency_s)  # outside the lock: clients overlap
+        if control.FAULTS.hold_before(operation):
+            control.CALLS.record(service, operation, 503, "hang-before")
+            control.FAULTS.hold(600.0)
+            decision = control.Decision(fault="error", status=503)
         if decision.fault in ("throttle", "error"):
             status, headers, data = control.fault_response(service, operation, decision)
             control.CALLS.record(service, operation, status, decision.fault)

@@ -371,6 +371,29 @@ impl Estate {
         out
     }
 
+    /// The state file is valid JSON (`state()` parses it) and records as
+    /// applied only resources that exist: no change recorded that did not
+    /// happen.
+    pub async fn assert_state_claims_only_live(&self, what: &str) {
+        let Some(state) = self.state() else {
+            return;
+        };
+        let live = self.live_resources().await;
+        for (addr, r) in state["resources"].as_object().expect("resources") {
+            if r["status"] == "applied" {
+                let key = format!(
+                    "{} {}",
+                    r["kind"].as_str().unwrap_or(""),
+                    r["id"].as_str().unwrap_or("")
+                );
+                assert!(
+                    live.contains(&key),
+                    "{what}: state records `{addr}` as applied, but it does not exist"
+                );
+            }
+        }
+    }
+
     /// `twh state list` as `kind id`.
     pub fn managed(&self) -> BTreeSet<String> {
         self.run(&["state", "list"], 0)
