@@ -394,6 +394,38 @@ impl Estate {
         }
     }
 
+    /// Every live resource of the estate has a record in the state file (of
+    /// any status): a crash never leaves something made but unknown.
+    pub async fn assert_no_live_unmanaged(&self, what: &str) {
+        let recorded: BTreeSet<String> = self
+            .state()
+            .map(|s| {
+                s["resources"]
+                    .as_object()
+                    .expect("resources")
+                    .values()
+                    .map(|r| {
+                        format!(
+                            "{} {}",
+                            r["kind"].as_str().unwrap_or(""),
+                            r["id"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let unknown: Vec<String> = self
+            .live_resources()
+            .await
+            .into_iter()
+            .filter(|l| !recorded.contains(l))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{what}: live but not in state: {unknown:?}"
+        );
+    }
+
     /// `twh state list` as `kind id`.
     pub fn managed(&self) -> BTreeSet<String> {
         self.run(&["state", "list"], 0)
