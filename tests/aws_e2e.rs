@@ -9,197 +9,26 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::Repo;
+use common::aws_fixtures::*;
+use common::emulator::{self, Estate};
 use serde_json::{Value, json};
 
-/// The emulator's URL, or a failure telling how to get one.
+/// The shared emulator's URL, or a failure telling how to get one.
 fn emulator() -> String {
-    match std::env::var("TWH_EMULATOR_URL") {
-        Ok(u) if !u.is_empty() => u.trim_end_matches('/').to_string(),
-        _ => panic!(
-            "TWH_EMULATOR_URL is not set: these end-to-end tests need the AWS emulator; \
-             run them with `bash .ci/run` (it starts the emulator and sets the variables)"
-        ),
-    }
+    emulator::shared_url()
 }
 
-/// A repository whose environment `env` is unique to one test.
-struct Estate {
-    repo: Repo,
-    env: String,
-    url: String,
-}
-
-impl Estate {
-    fn new(tag: &str) -> Self {
-        let url = emulator();
-        let suffix = uuid::Uuid::new_v4().simple().to_string();
-        let env = format!("{tag}{}", &suffix[..8]);
-        let repo = Repo::new();
-        repo.write(
-            &format!("resources/environments/{env}.json"),
-            &json!({"region": "us-east-1", "variables": {"lake_bucket": format!("twh-lake-{env}")},
-                    "state": {"backend": "local"}}),
-        );
-        Self { repo, env, url }
-    }
-
-    fn twh(&self, args: &[&str]) -> std::process::Output {
-        let mut c = Command::cargo_bin("twh").expect("binary");
-        c.current_dir(self.repo.path())
-            .env_remove("TWH_MEMORY_PROVIDER")
-            .env("AWS_ENDPOINT_URL", &self.url)
-            .env("AWS_REGION", "us-east-1")
-            .env("NO_COLOR", "1")
-            .env("TWH_RETRY_BASE_MS", "20")
-            .args(args)
-            .args(["--env", &self.env, "--no-progress"]);
-        if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-            c.env("AWS_ACCESS_KEY_ID", "testing")
-                .env("AWS_SECRET_ACCESS_KEY", "testing");
-        }
-        c.output().expect("run twh")
-    }
-
-    /// Runs twh and checks its exit code; returns stdout + stderr.
-    fn run(&self, args: &[&str], code: i32) -> String {
-        let o = self.twh(args);
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert_eq!(
-            o.status.code(),
-            Some(code),
-            "`twh {}` exited {:?}, expected {code}:\n{text}",
-            args.join(" "),
-            o.status.code()
-        );
-        text
-    }
-
-    fn sync(&self) -> String {
-        self.run(&["sync", "--auto-approve", "-v"], 0)
-    }
-
-    fn clean(&self) {
-        let out = self.run(&["diff"], 0);
-        assert!(out.contains("No changes"), "{out}");
-    }
-
-    /// A second sync finds nothing to do and makes no mutating call.
-    fn quiet_sync(&self) {
-        let out = self.sync();
-        assert!(
-            out.contains(" 0 mutating)"),
-            "second sync mutated something:\n{out}"
-        );
-        assert!(
-            !out.contains(": update done") && !out.contains(": create done"),
-            "{out}"
-        );
-    }
-
-    fn name(&self, base: &str) -> String {
-        format!("{base}-{}", self.env)
-    }
-
-    fn db(&self) -> String {
-        format!("wh_{}", self.env)
-    }
-
-    fn write(&self, resources: Vec<Value>) {
-        self.repo
-            .write("resources/all.json", &json!({ "resources": resources }));
-    }
-
-    async fn bucket(&self) {
-        let r = reqwest::Client::new()
-            .put(format!("{}/twh-lake-{}", self.url, self.env))
-            .send()
-            .await
-            .expect("create bucket");
-        assert!(r.status().is_success(), "bucket: {}", r.status());
-    }
+fn estate(tag: &str) -> Estate {
+    Estate::new(&emulator(), tag)
 }
 
 async fn sdk() -> aws_config::SdkConfig {
-    let mut l = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(emulator());
-    if std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
-        l = l.credentials_provider(aws_sdk_sts::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ));
-    }
-    l.load().await
-}
-
-fn role() -> Value {
-    json!({"type": "iam_role", "name": "crawler", "spec": {
-        "RoleName": "twh-crawler-${env}",
-        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-        "Policies": {"read-lake": {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*"}]}},
-        "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole"],
-        "Tags": [{"Key": "team", "Value": "data"}]}})
-}
-
-fn database() -> Value {
-    json!({"type": "glue_database", "name": "wh", "spec": {
-        "DatabaseInput": {"Name": "wh_${env}", "Description": "Warehouse"}, "Tags": {"team": "data"}}})
-}
-
-fn crawler() -> Value {
-    json!({"type": "glue_crawler", "name": "orders", "spec": {
-        "Name": "orders-${env}", "Role": "${ref:iam_role.crawler.arn}",
-        "DatabaseName": "${ref:glue_database.wh.name}", "Schedule": "cron(0 1 * * ? *)",
-        "Configuration": "{\"Version\": 1.0, \"CrawlerOutput\": {\"Partitions\": {\"AddOrUpdateBehavior\": \"InheritFromTable\"}}}",
-        "SchemaChangePolicy": {"UpdateBehavior": "LOG"},
-        "Targets": {"S3Targets": [{"Path": "s3://${var.lake_bucket}/orders/"}]}, "Tags": {"team": "data"}}})
-}
-
-fn table() -> Value {
-    json!({"type": "glue_table", "name": "orders", "spec": {
-        "DatabaseName": "${ref:glue_database.wh.name}",
-        "TableInput": {"Name": "orders", "TableType": "EXTERNAL_TABLE", "Parameters": {"classification": "json"},
-            "PartitionKeys": [{"Name": "dt", "Type": "string"}],
-            "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "string"}, {"Name": "total", "Type": "double"}],
-                "Location": "s3://${var.lake_bucket}/orders/",
-                "InputFormat": "org.apache.hadoop.mapred.TextInputFormat",
-                "OutputFormat": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-                "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}}}}})
-}
-
-fn workgroup() -> Value {
-    json!({"type": "athena_workgroup", "name": "wg", "spec": {
-        "Name": "wg-${env}", "Description": "analysts",
-        "Configuration": {"ResultConfiguration": {"OutputLocation": "s3://${var.lake_bucket}/athena/"},
-                          "BytesScannedCutoffPerQuery": 10_000_000_000_i64},
-        "Tags": [{"Key": "team", "Value": "data"}]}})
-}
-
-fn view() -> Value {
-    json!({"type": "athena_view", "name": "orders_v", "spec": {
-        "Name": "orders_v", "Database": "${ref:glue_database.wh.name}",
-        "WorkGroup": "${ref:athena_workgroup.wg.name}",
-        "Sql": "SELECT id,\n       total\n  FROM orders\n WHERE total > 0;"}})
-}
-
-fn job() -> Value {
-    json!({"type": "glue_job", "name": "etl", "spec": {
-        "Name": "etl-${env}", "Role": "${ref:iam_role.crawler.arn}",
-        "Command": {"Name": "glueetl", "ScriptLocation": "s3://${var.lake_bucket}/scripts/etl.py"},
-        "GlueVersion": "4.0", "WorkerType": "G.1X", "NumberOfWorkers": 2,
-        "DefaultArguments": {"--job-language": "python"}, "Tags": {"team": "data"}}})
+    emulator::sdk(&emulator()).await
 }
 
 /// sync from empty → diff clean → second sync makes no mutating call.
 async fn golden(tag: &str, resources: Vec<Value>) -> Estate {
-    let e = Estate::new(tag);
+    let e = estate(tag);
     e.bucket().await;
     e.write(resources);
     let out = e.sync();
@@ -479,7 +308,7 @@ fn workgroup_without_cutoff() -> Value {
 /// A resource a CloudFormation stack owns is refused with a clear error.
 #[tokio::test(flavor = "multi_thread")]
 async fn cloudformation_owned_resources_are_refused() {
-    let e = Estate::new("cfn");
+    let e = estate("cfn");
     let cfg = sdk().await;
     aws_sdk_glue::Client::new(&cfg)
         .create_database()
@@ -509,35 +338,13 @@ async fn cloudformation_owned_resources_are_refused() {
 /// A failing view DDL shows Athena's own message.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_view_shows_athenas_error() {
-    let e = Estate::new("vfail");
+    let e = estate("vfail");
     e.bucket().await;
     let mut v = view();
     v["spec"]["Sql"] = json!("SELECT id FROM no_such_table");
     e.write(vec![database(), workgroup(), v]);
     let out = e.run(&["sync", "--auto-approve"], 1);
     assert!(out.contains("TABLE_NOT_FOUND"), "{out}");
-}
-
-const ADMIN: &str = "arn:aws:quicksight:us-east-1:123456789012:user/default/admin";
-
-fn data_source() -> Value {
-    json!({"type": "quicksight_data_source", "name": "athena", "spec": {
-        "DataSourceId": "athena-${env}", "Name": "Athena", "Type": "ATHENA",
-        "DataSourceParameters": {"AthenaParameters": {"WorkGroup": "${ref:athena_workgroup.wg.name}"}},
-        "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSource", "quicksight:PassDataSource"]}],
-        "Tags": [{"Key": "team", "Value": "data"}]}})
-}
-
-fn data_set() -> Value {
-    json!({"type": "quicksight_data_set", "name": "orders", "spec": {
-        "DataSetId": "orders-${env}", "Name": "Orders", "ImportMode": "SPICE",
-        "PhysicalTableMap": {"t1": {"RelationalTable": {
-            "DataSourceArn": "${ref:quicksight_data_source.athena.arn}", "Catalog": "AwsDataCatalog",
-            "Schema": "wh_${env}", "Name": "orders",
-            "InputColumns": [{"Name": "id", "Type": "STRING"}, {"Name": "total", "Type": "DECIMAL"}]}}},
-        "LogicalTableMap": {"l1": {"Alias": "orders", "Source": {"PhysicalTableId": "t1"}}},
-        "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSet", "quicksight:PassDataSet"]}],
-        "Tags": [{"Key": "team", "Value": "data"}]}})
 }
 
 #[tokio::test(flavor = "multi_thread")]

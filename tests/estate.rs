@@ -61,7 +61,7 @@ impl Estate {
     }
 
     fn run(&self, args: &[&str], code: i32) -> String {
-        emulator::run(self.path(), &self.env, args, code)
+        emulator::run_in(self.path(), &emulator::shared_url(), &self.env, args, code)
     }
 
     /// One sync builds everything, the diff right after is clean, and a
@@ -83,7 +83,7 @@ impl Estate {
     /// (the emulator fails a query on a missing database, table or view).
     /// `refs` resolves the `${ref:...}` placeholders the checks use.
     async fn checks_run(&self, refs: &[(&str, String)]) -> usize {
-        let athena = aws_sdk_athena::Client::new(&emulator::sdk().await);
+        let athena = aws_sdk_athena::Client::new(&emulator::sdk(&emulator::shared_url()).await);
         let mut ran = 0;
         for check in resources_of_type(&self.path().join("resources"), "data_check") {
             let field = |k: &str| {
@@ -178,7 +178,7 @@ fn resources_of_type(resources: &Path, kind: &str) -> Vec<Value> {
 /// Creates an empty bucket on the emulator.
 async fn bucket(name: &str) {
     let r = reqwest::Client::new()
-        .put(format!("{}/{name}", emulator::url()))
+        .put(format!("{}/{name}", emulator::shared_url()))
         .send()
         .await
         .expect("create bucket");
@@ -213,7 +213,7 @@ async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
     let env = e.env.clone();
 
     // What CDK owns: the stack with the two bucket outputs.
-    let sdk = emulator::sdk().await;
+    let sdk = emulator::sdk(&emulator::shared_url()).await;
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     cfn.create_stack()
         .stack_name(format!("{env}-ticket-warehouse"))

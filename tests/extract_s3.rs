@@ -5,8 +5,9 @@
 //! The emulator's URL comes from `TWH_EMULATOR_URL` (set by `bash .ci/run`).
 //! Without it these tests fail: they never pass silently.
 
+mod common;
+
 use std::io::Write as _;
-use std::path::Path;
 use std::process::Stdio;
 
 use aws_sdk_s3::Client;
@@ -59,37 +60,6 @@ async fn new_bucket(c: &Client, name: &str) -> String {
     bucket
 }
 
-/// Copies every object under `prefix/` into `dir`, keys as paths.
-async fn download(c: &Client, bucket: &str, prefix: &str, dir: &Path) -> Vec<String> {
-    let mut keys = Vec::new();
-    let mut pages = c
-        .list_objects_v2()
-        .bucket(bucket)
-        .prefix(format!("{prefix}/"))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        for o in page.expect("list").contents() {
-            keys.push(o.key().expect("key").to_owned());
-        }
-    }
-    for k in &keys {
-        let body = c
-            .get_object()
-            .bucket(bucket)
-            .key(k)
-            .send()
-            .await
-            .expect("get");
-        let bytes = body.body.collect().await.expect("body").into_bytes();
-        let rel = k.strip_prefix(&format!("{prefix}/")).expect("under prefix");
-        let path = dir.join(rel);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, bytes).expect("write");
-    }
-    keys
-}
-
 async fn run_extract(f: &FakeServer, url: &str, sink: &str) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_twh-extract"))
         .args(["run", "--sink", sink, "--no-progress", "-q"])
@@ -140,7 +110,7 @@ async fn s3_sink_lands_every_record_once_and_a_rerun_writes_nothing() {
     assert_eq!(first["sink"], sink);
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let keys = download(&c, &bucket, "raw", dir.path()).await;
+    let keys = common::emulator::s3_download(&c, &bucket, "raw", dir.path()).await;
     lake::verify(dir.path(), f.stripe(), f.ticketsauce()).unwrap_or_else(|e| panic!("{e}"));
     assert!(
         keys.iter()

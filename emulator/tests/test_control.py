@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 
+import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
 from conftest import ACCOUNT
 
 
@@ -178,3 +181,70 @@ def test_cloudformation_stack_outputs(emulator):
     stack = cfn.describe_stacks(StackName="twh")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert stack["Outputs"] == [{"OutputKey": "BucketName", "OutputValue": "stack-bucket"}]
+
+
+def test_timeouts_apply_the_request_and_hold_its_answer(emulator):
+    # The client gives up before the answer comes; the change still happened.
+    emulator.control("POST", "/_twh/faults", {"timeout_rate": 1.0, "hang_ms": 2000, "services": ["glue"]})
+    impatient = boto3.client(
+        "glue",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=0.5),
+    )
+    with pytest.raises(ReadTimeoutError):
+        impatient.create_database(DatabaseInput={"Name": "lost_answer"})
+    emulator.control("DELETE", "/_twh/faults")
+    assert emulator.client("glue").get_database(Name="lost_answer")["Database"]["Name"] == "lost_answer"
+    assert [c["fault"] for c in emulator.calls() if c["operation"] == "CreateDatabase"] == ["timeout"]
+
+
+def test_hang_after_mutations_holds_exactly_the_nth_change_until_released(emulator, glue):
+    emulator.control("POST", "/_twh/faults", {"hang_after_mutations": 2})
+    glue.get_databases()  # reads do not count
+    glue.create_database(DatabaseInput={"Name": "first"})
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (glue.create_database(DatabaseInput={"Name": "second"}), done.set()))
+    worker.start()
+    deadline = time.time() + 10
+    while not any(c["fault"] == "hang" for c in emulator.calls()):
+        assert time.time() < deadline, "the second change was not held"
+        time.sleep(0.05)
+    assert not done.is_set()
+    # Applied although unanswered.
+    assert emulator.client("glue").get_database(Name="second")["Database"]["Name"] == "second"
+    emulator.control("DELETE", "/_twh/faults")
+    worker.join(timeout=10)
+    assert done.is_set()
+
+
+def test_hang_after_mutations_counts_from_one(emulator):
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        emulator.control("POST", "/_twh/faults", {"hang_after_mutations": 0})
+    assert exc.value.code == 400
+
+
+def test_hang_before_mutation_holds_the_nth_change_unapplied(emulator, glue):
+    emulator.control("POST", "/_twh/faults", {"hang_before_mutation": 1})
+    outcome: dict[str, str] = {}
+
+    def create() -> None:
+        try:
+            glue.create_database(DatabaseInput={"Name": "never"})
+            outcome["result"] = "ok"
+        except ClientError as exc:
+            outcome["result"] = exc.response["Error"]["Code"]
+
+    worker = threading.Thread(target=create)
+    worker.start()
+    deadline = time.time() + 10
+    while not any(c["fault"] == "hang-before" for c in emulator.calls()):
+        assert time.time() < deadline, "the change was not held"
+        time.sleep(0.05)
+    emulator.control("DELETE", "/_twh/faults")
+    worker.join(timeout=10)
+    assert outcome["result"] == "ServiceUnavailable"
+    with pytest.raises(ClientError):
+        emulator.client("glue").get_database(Name="never")

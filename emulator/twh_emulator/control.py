@@ -71,6 +71,20 @@ class FaultConfig:
     operations: set[str] = field(default_factory=set)  # empty: every operation
     max_faults: int | None = None  # stop injecting errors after this many
     seed: int | None = None
+    # A lost response: the request is applied, then its answer is held for
+    # hang_ms (longer than the client's attempt timeout), so the client sees
+    # a timeout for a change that did happen.
+    timeout_rate: float = 0.0
+    hang_ms: int = 10_000
+    # The Nth successful mutating call (counted from this configuration) is
+    # applied and its answer held until the faults are switched off: a test
+    # kills the client at that exact point.
+    hang_after_mutations: int | None = None
+    # The Nth mutating call (counted on arrival) is held before it is
+    # applied, until the faults are switched off; then it fails with a 503,
+    # unapplied: the client was killed after deciding to change something
+    # and before AWS heard of it.
+    hang_before_mutation: int | None = None
 
     @classmethod
     def parse(cls, spec: dict[str, Any]) -> "FaultConfig":
@@ -85,9 +99,16 @@ class FaultConfig:
             operations=set(spec.get("operations") or []),
             max_faults=spec.get("max_faults"),
             seed=spec.get("seed"),
+            timeout_rate=float(spec.get("timeout_rate", 0.0)),
+            hang_ms=int(spec.get("hang_ms", 10_000)),
+            hang_after_mutations=spec.get("hang_after_mutations"),
+            hang_before_mutation=spec.get("hang_before_mutation"),
         )
-        if not 0 <= cfg.throttle_rate + cfg.error_rate <= 1:
-            raise ValueError("throttle_rate + error_rate must be between 0 and 1")
+        if not 0 <= cfg.throttle_rate + cfg.error_rate + cfg.timeout_rate <= 1:
+            raise ValueError("throttle_rate + error_rate + timeout_rate must be between 0 and 1")
+        for key in ("hang_after_mutations", "hang_before_mutation"):
+            if getattr(cfg, key) is not None and int(getattr(cfg, key)) < 1:
+                raise ValueError(f"{key} counts from 1")
         if cfg.latency_ms[0] > cfg.latency_ms[1] or cfg.latency_ms[0] < 0:
             raise ValueError("latency_ms must be [min, max] with 0 <= min <= max")
         return cfg
@@ -101,13 +122,17 @@ class FaultConfig:
             "operations": sorted(self.operations),
             "max_faults": self.max_faults,
             "seed": self.seed,
+            "timeout_rate": self.timeout_rate,
+            "hang_ms": self.hang_ms,
+            "hang_after_mutations": self.hang_after_mutations,
+            "hang_before_mutation": self.hang_before_mutation,
         }
 
 
 @dataclass
 class Decision:
     latency_s: float = 0.0
-    fault: str | None = None  # "throttle" | "error"
+    fault: str | None = None  # "throttle" | "error" | "timeout"
     status: int = 0
 
 
@@ -116,15 +141,54 @@ class Faults:
         self.config = FaultConfig()
         self._rng = random.Random()
         self._injected = 0
+        self._mutations = 0
+        self._arrivals = 0
         self._lock = threading.Lock()
+        # Set while no hang is wanted: held answers wait on it.
+        self._release = threading.Event()
+        self._release.set()
 
     def configure(self, cfg: FaultConfig) -> None:
         with self._lock:
+            # Answers held by the previous configuration go out now.
+            self._release.set()
             self.config = cfg
             # A seed makes the sequence of decisions reproducible for a
             # given sequence of requests.
             self._rng = random.Random(cfg.seed)
             self._injected = 0
+            self._mutations = 0
+            self._arrivals = 0
+            self._release = threading.Event()
+            if not (cfg.timeout_rate or cfg.hang_after_mutations or cfg.hang_before_mutation):
+                self._release.set()
+
+    def hold_after(self, operation: str | None, status: int, decision: Decision) -> float | None:
+        """Seconds to hold an applied request's answer, or None. Counts
+        successful mutating calls for hang_after_mutations."""
+        with self._lock:
+            cfg = self.config
+            if decision.fault == "timeout":
+                return cfg.hang_ms / 1000.0
+            if cfg.hang_after_mutations is None or not is_mutating(operation) or status >= 400:
+                return None
+            self._mutations += 1
+            if self._mutations == int(cfg.hang_after_mutations):
+                return 600.0
+            return None
+
+    def hold_before(self, operation: str | None) -> bool:
+        """Whether to hold this request unapplied (hang_before_mutation)."""
+        with self._lock:
+            cfg = self.config
+            if cfg.hang_before_mutation is None or not is_mutating(operation):
+                return False
+            self._arrivals += 1
+            return self._arrivals == int(cfg.hang_before_mutation)
+
+    def hold(self, seconds: float) -> None:
+        """Waits `seconds`, or until the faults are reconfigured or reset."""
+        self._release.wait(seconds)
 
     def decide(self, service: str, operation: str | None) -> Decision:
         with self._lock:
@@ -145,6 +209,8 @@ class Faults:
             elif roll < cfg.throttle_rate + cfg.error_rate:
                 d.fault = "error"
                 d.status = 503 if self._rng.random() < 0.5 else 500
+            elif roll < cfg.throttle_rate + cfg.error_rate + cfg.timeout_rate:
+                d.fault = "timeout"
             if d.fault:
                 self._injected += 1
             return d

@@ -122,7 +122,11 @@ class EmulatorApp:
         decision = control.FAULTS.decide(service, operation)
         if decision.latency_s:
             time.sleep(decision.latency_s)  # outside the lock: clients overlap
-        if decision.fault:
+        if control.FAULTS.hold_before(operation):
+            control.CALLS.record(service, operation, 503, "hang-before")
+            control.FAULTS.hold(600.0)
+            decision = control.Decision(fault="error", status=503)
+        if decision.fault in ("throttle", "error"):
             status, headers, data = control.fault_response(service, operation, decision)
             control.CALLS.record(service, operation, status, decision.fault)
             start_response(_status_line(status), headers + [("Content-Length", str(len(data)))])
@@ -137,7 +141,14 @@ class EmulatorApp:
             else:
                 environ["wsgi.input"] = io.BytesIO(body)
                 status, headers, data = self._moto(environ)
-        control.CALLS.record(service, operation, status, None)
+        held = control.FAULTS.hold_after(operation, status, decision)
+        if held is not None:
+            # Applied, logged as such, and answered late (or never, if the
+            # client gave up or was killed meanwhile).
+            control.CALLS.record(service, operation, status, "timeout" if decision.fault else "hang")
+            control.FAULTS.hold(held)
+        else:
+            control.CALLS.record(service, operation, status, None)
         start_response(_status_line(status), headers)
         return [data]
 

@@ -6,7 +6,10 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use tokio::sync::Mutex;
 
@@ -18,15 +21,36 @@ use super::aws_quicksight::QuickSightProvider;
 use super::{CallLog, Identity, OutputResolver, ProviderError, Providers};
 use crate::kinds::Service;
 
+/// Default limit on one attempt of one API call: a request that hangs
+/// (a lost answer, a stuck connection) becomes a timeout, which twh retries
+/// like any transient failure, instead of stalling a sync for ever.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The attempt timeout: [`ATTEMPT_TIMEOUT`] unless `TWH_ATTEMPT_TIMEOUT_MS`
+/// says otherwise (tests that inject hangs shorten it).
+pub fn attempt_timeout() -> Duration {
+    std::env::var(crate::env::ATTEMPT_TIMEOUT_MS)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(ATTEMPT_TIMEOUT, Duration::from_millis)
+}
+
 /// Loads the SDK configuration from the default chain. `--profile` and
 /// `--region` override it; the environment file's region comes next; the
-/// chain's own region (or `us-east-1`) last.
+/// chain's own region (or `us-east-1`) last. Every call has a connect and a
+/// per-attempt timeout.
 pub async fn sdk_config(
     profile: Option<&str>,
     region: Option<&str>,
     fallback_region: Option<&str>,
 ) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(attempt_timeout())
+            .build(),
+    );
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }
@@ -162,8 +186,16 @@ impl Clients {
 }
 
 /// Every AWS provider, routed by service, for `cfg`, and the same clients
-/// for the operator commands.
+/// for the operator commands. The SDK's own retries are off for them:
+/// `Caller` retries (with `TWH_RETRY_BASE_MS` backoff and one classification
+/// of errors), and two nested retry loops would multiply the attempts and
+/// hide each failure from the call log.
 pub async fn connect(cfg: &SdkConfig, log: CallLog) -> Result<(Providers, Clients), ProviderError> {
+    let cfg = &cfg
+        .clone()
+        .into_builder()
+        .retry_config(RetryConfig::disabled())
+        .build();
     let identity = identity(cfg, &log).await?;
     let caller = Caller::new(log.clone(), identity.clone());
     let outputs = Arc::new(CfnOutputs::new(cfg, caller.clone()));

@@ -101,6 +101,13 @@ const TRANSIENT: &[&str] = &[
     "RequestTimeoutException",
 ];
 
+/// Athena answers a duplicate CreateWorkGroup with a generic
+/// `InvalidRequestException: WorkGroup NAME is already created`; it is the
+/// "already exists" a retried create (its first answer lost) must adopt.
+fn already_created(code: &str, message: &str) -> bool {
+    code == "InvalidRequestException" && message.contains("is already created")
+}
+
 /// Classifies an SDK error by its code and HTTP status.
 pub fn classify<E>(op: &Op<'_>, err: &SdkError<E>) -> ProviderError
 where
@@ -115,7 +122,18 @@ where
     let service = op.service.to_string();
     let operation = op.operation.to_string();
     match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+        SdkError::TimeoutError(_) => {
+            return ProviderError::Transient {
+                service,
+                operation,
+                message: format!(
+                    "no answer within {} ms (the per-attempt timeout; {} changes it)",
+                    super::aws::attempt_timeout().as_millis(),
+                    crate::env::ATTEMPT_TIMEOUT_MS
+                ),
+            };
+        }
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             return ProviderError::Transient {
                 service,
                 operation,
@@ -129,7 +147,7 @@ where
             kind: op.kind.into(),
             id: op.id.into(),
         }
-    } else if ALREADY_EXISTS.contains(&code) {
+    } else if ALREADY_EXISTS.contains(&code) || already_created(code, &message) {
         ProviderError::AlreadyExists {
             kind: op.kind.into(),
             id: op.id.into(),
@@ -374,6 +392,18 @@ pub fn unsupported(kind: &str, provider: &str) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn athenas_already_created_is_already_exists() {
+        assert!(already_created(
+            "InvalidRequestException",
+            "WorkGroup wg-dev is already created"
+        ));
+        assert!(!already_created(
+            "InvalidRequestException",
+            "Invalid OutputLocation"
+        ));
+    }
 
     #[test]
     fn tag_diff_sets_changed_and_removes_missing_but_never_aws_tags() {

@@ -1,11 +1,12 @@
 //! Test fixtures: repositories written into temp directories.
 #![allow(dead_code)]
 
-pub mod emulator;
-
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
+
+pub mod aws_fixtures;
+pub mod emulator;
 
 /// A repository in a temp dir.
 pub struct Repo {

@@ -41,11 +41,33 @@ fn s3_err<E: std::error::Error + Send + Sync + 'static>(op: &'static str, e: E) 
     }
 }
 
+/// S3 answers bursts with SlowDown and, rarely, 5xx. The SDK's default (3
+/// attempts from a 1 s base) fails a run of hundreds of calls under a 30%
+/// error rate; ten attempts from 100 ms make each call's failure
+/// negligible, and a rerun still resumes whatever gives up.
+fn sink_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(10)
+        .with_initial_backoff(std::time::Duration::from_millis(100))
+}
+
+/// The SDK's standard retry quota (a token bucket shared by the client)
+/// stops all retries after about a hundred failures, however far apart:
+/// under a steady error rate a long extraction then fails calls that one
+/// more attempt would have saved. Attempts per call are bounded above.
+fn unlimited_retry_quota() -> aws_sdk_s3::config::retry::RetryPartition {
+    use aws_sdk_s3::config::retry::{RetryPartition, TokenBucket};
+    RetryPartition::custom("twh-extract-s3")
+        .token_bucket(TokenBucket::unlimited())
+        .build()
+}
+
 impl S3Sink {
     /// A sink on `bucket` under `prefix`, with the SDK's default
     /// configuration from the environment.
     pub async fn from_env(bucket: &str, prefix: &str) -> Result<Self, Error> {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .retry_config(sink_retries())
             .load()
             .await;
         let endpoint_set = config.endpoint_url().is_some()
@@ -53,6 +75,7 @@ impl S3Sink {
             || std::env::var_os(env::AWS_ENDPOINT_URL).is_some();
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(endpoint_set)
+            .retry_partition(unlimited_retry_quota())
             .build();
         Self::with_client(Client::from_conf(s3_config), bucket, prefix)
     }
