@@ -76,7 +76,10 @@ fn recover(e: &Estate) -> usize {
                     .nth(1)
                     .and_then(|rest| rest.split(['`', ' ', '\n']).next())
                     .unwrap_or_else(|| panic!("no lock ID to force-unlock in:\n{text}"));
-                assert!(text.contains("if it died"), "{text}");
+                assert!(
+                    text.contains("died"),
+                    "the error says the holder died: {text}"
+                );
                 e.run(&["force-unlock", id], 0);
                 unlocks += 1;
             }
