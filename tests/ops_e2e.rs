@@ -18,16 +18,6 @@ use assert_cmd::cargo::CommandCargoExt as _;
 use common::Repo;
 use serde_json::{Value, json};
 
-fn emulator() -> String {
-    match std::env::var("TWH_EMULATOR_URL") {
-        Ok(u) if !u.is_empty() => u.trim_end_matches('/').to_string(),
-        _ => panic!(
-            "TWH_EMULATOR_URL is not set: these end-to-end tests need the AWS emulator; \
-             run them with `bash .ci/run` (it starts the emulator and sets the variables)"
-        ),
-    }
-}
-
 /// A repository whose environment is unique to one test, with its own lake bucket.
 struct Estate {
     repo: Repo,
@@ -38,9 +28,8 @@ struct Estate {
 
 impl Estate {
     async fn new(tag: &str, resources: Vec<Value>) -> Self {
-        let url = emulator();
-        let suffix = uuid::Uuid::new_v4().simple().to_string();
-        let env = format!("{tag}{}", &suffix[..8]);
+        let url = common::emulator::shared_url();
+        let env = common::emulator::unique_env(tag);
         let repo = Repo::new();
         repo.write(
             &format!("resources/environments/{env}.json"),
