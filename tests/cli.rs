@@ -291,7 +291,6 @@ fn every_example_estate_validates() {
         ":dev",
         ":staging",
         ":production",
-        "examples/demo:demo",
         "examples/tickit:dev",
         "examples/tickit:production",
         "examples/chargebee:dev",
