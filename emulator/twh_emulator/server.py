@@ -137,7 +137,9 @@ class EmulatorApp:
             else:
                 environ["wsgi.input"] = io.BytesIO(body)
                 status, headers, data = self._moto(environ)
-        control.CALLS.record(service, operation, status, None)
+        # A malformed-answer rule may corrupt this answer (control.py).
+        status, headers, data, malformed = control.MALFORM.apply(service, operation, status, headers, data)
+        control.CALLS.record(service, operation, status, malformed)
         start_response(_status_line(status), headers)
         return [data]
 
