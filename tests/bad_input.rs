@@ -221,3 +221,69 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// AWS endpoint settings are input too: the SDK warns about an empty or
+/// invalid `AWS_ENDPOINT_URL*` and then panics resolving an endpoint, so
+/// twh checks them first.
+#[test]
+fn a_bad_endpoint_variable_is_an_error_not_a_panic() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path();
+    write(
+        &repo.join("resources/environments/dev.json"),
+        DEFAULT_ENV.as_bytes(),
+    )
+    .expect("env");
+    write(
+        &repo.join("resources/db.json"),
+        br#"{"type": "glue_database", "name": "wh", "spec": {"DatabaseInput": {"Name": "wh"}}}"#,
+    )
+    .expect("resource");
+    for (name, value, says) in [
+        ("AWS_ENDPOINT_URL", "", "AWS_ENDPOINT_URL is set but empty"),
+        (
+            "AWS_ENDPOINT_URL",
+            "localhost:5000",
+            "AWS_ENDPOINT_URL is `localhost:5000`, which is not an http(s) URL",
+        ),
+        (
+            "AWS_ENDPOINT_URL_GLUE",
+            "http//oops",
+            "AWS_ENDPOINT_URL_GLUE is `http//oops`, which is not a URL",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_twh"))
+            .args(["--dir", &repo.display().to_string(), "--env", "dev", "diff"])
+            .env_remove("TWH_MEMORY_PROVIDER")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env(name, value)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run twh");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}={value:?}:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(stderr.contains(says), "{name}={value:?}:\n{stderr}");
+        assert!(
+            stderr.contains("hint") || stderr.contains("unset it"),
+            "{stderr}"
+        );
+    }
+    // The same for a region that cannot be one (the SDK would fail deep in
+    // endpoint resolution with a long error).
+    let out = Command::new(env!("CARGO_BIN_EXE_twh"))
+        .args(["--dir", &repo.display().to_string(), "--env", "dev"])
+        .args(["--region", "us-east1", "diff"])
+        .env("TWH_MEMORY_PROVIDER", tmp.path().join("aws.json"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run twh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--region `us-east1` is not an AWS region name"),
+        "{stderr}"
+    );
+}

@@ -119,7 +119,7 @@ pub fn check(env: &Environment) -> Vec<Problem> {
 }
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`...
-fn is_region(r: &str) -> bool {
+pub fn is_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
         && parts[0].len() == 2
