@@ -143,8 +143,7 @@ pub fn render(diags: &Diagnostics, sources: &dyn SourceLookup, color: bool) -> S
             if let Some(line) = sources.line(&loc.file, loc.line) {
                 let gutter = loc.line.to_string();
                 let pad = " ".repeat(gutter.len());
-                let line = line.replace('\t', " ");
-                let caret_col = loc.column.saturating_sub(1).min(line.chars().count());
+                let (line, caret_col) = snippet_window(&line.replace('\t', " "), loc.column);
                 let _ = writeln!(out, "{pad} |");
                 let _ = writeln!(out, "{gutter} | {line}");
                 let _ = writeln!(out, "{pad} | {}^", " ".repeat(caret_col));
@@ -161,6 +160,35 @@ pub fn render(diags: &Diagnostics, sources: &dyn SourceLookup, color: bool) -> S
         out.push('\n');
     }
     out
+}
+
+/// At most this many characters of a source line are shown.
+const SNIPPET_WIDTH: usize = 100;
+
+/// The part of `line` around 1-based `column` that fits [`SNIPPET_WIDTH`]
+/// (a minified or generated file can have one line of megabytes), with `…`
+/// where it was cut and control characters made visible, and the caret's
+/// offset in what is shown.
+fn snippet_window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    let caret = column.saturating_sub(1).min(chars.len());
+    if chars.len() <= SNIPPET_WIDTH {
+        return (chars.into_iter().collect(), caret);
+    }
+    let start = caret.saturating_sub(SNIPPET_WIDTH / 2);
+    let end = (start + SNIPPET_WIDTH).min(chars.len());
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, caret - start + usize::from(start > 0))
 }
 
 /// Where the renderer finds source lines for snippets.
@@ -201,6 +229,25 @@ fn cyan_bold(s: &str, color: bool) -> String {
     }
 }
 
+/// A value from a user's file made safe to show in a one-line message:
+/// control characters escaped (a NUL or an escape sequence must not reach
+/// the terminal) and anything past 60 characters cut with `…`.
+pub fn printable(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == 60 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The closest candidate to `name` by edit distance, if close enough to be a
 /// likely typo (Terraform's `didyoumean`: distance below 3, or a case-only
 /// difference).
@@ -235,6 +282,25 @@ mod tests {
         assert_eq!(did_you_mean("name", c), Some("Name"));
         assert_eq!(did_you_mean("DatabseName", c), Some("DatabaseName"));
         assert_eq!(did_you_mean("Completely", c), None);
+    }
+
+    #[test]
+    fn printable_escapes_and_shortens() {
+        assert_eq!(printable("a\u{0}b\u{1b}[2J"), "a\\u{0}b\\u{1b}[2J");
+        assert_eq!(printable(&"x".repeat(100)), format!("{}…", "x".repeat(60)));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_caret() {
+        let line = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let (shown, caret) = snippet_window(&line, 501);
+        assert_eq!(shown.chars().nth(caret), Some('X'));
+        assert!(shown.starts_with('…') && shown.ends_with('…'));
+        assert_eq!(shown.chars().count(), SNIPPET_WIDTH + 2);
+        assert_eq!(
+            snippet_window("ab\u{0}c", 4),
+            ("ab\u{fffd}c".to_string(), 3)
+        );
     }
 
     #[test]

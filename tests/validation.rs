@@ -52,7 +52,7 @@ fn json_syntax() {
     r.write_text("resources/a.json", "{\"type\": \"glue_database\",, }");
     assert_eq!(
         one(&r),
-        "resources/a.json:1:26 invalid JSON in `resources/a.json`: key must be a string"
+        "resources/a.json:1:26 invalid JSON in `resources/a.json`: key must be a string [object keys must be double-quoted strings (`\"name\": ...`)]"
     );
 }
 
@@ -62,7 +62,7 @@ fn not_utf8() {
     std::fs::write(r.file("resources/bin.json"), b"{\"type\": \"\xff\"}").expect("write");
     assert_eq!(
         one(&r),
-        "resources/bin.json:1:11 `resources/bin.json` is not UTF-8 text [save the file as UTF-8]"
+        "resources/bin.json:1:11 `resources/bin.json` is not UTF-8 text: byte 0xFF is not UTF-8 [save the file as UTF-8; if it is not a text file, move it out of `resources/`]"
     );
 }
 
@@ -117,7 +117,7 @@ fn missing_required_field() {
     );
     assert_eq!(
         one(&r),
-        "resources/c.json:4:11 missing required field `Role` in spec (in `glue_crawler.c`)"
+        "resources/c.json:4:11 missing required field `Role` in spec (in `glue_crawler.c`) [`spec` is the AWS `CreateCrawlerRequest` input; `twh schema glue_crawler` lists every field with its type and limits]"
     );
 }
 
@@ -129,8 +129,8 @@ fn wrong_json_type() {
     assert_eq!(
         e,
         [
-            "resources/c.json:7:16 expected an object for `Targets`, found an array (in `glue_crawler.c`)",
-            "resources/c.json:8:20 expected a string for `Description`, found a number (in `glue_crawler.c`)",
+            "resources/c.json:7:16 expected an object for `Targets`, found an array (in `glue_crawler.c`) [use an object (`{...}`)]",
+            "resources/c.json:8:20 expected a string for `Description`, found a number (in `glue_crawler.c`) [use a string in double quotes]",
         ]
     );
 }
@@ -157,8 +157,8 @@ fn length_and_pattern_limits() {
     assert_eq!(
         errors(&r),
         [
-            "resources/w.json:5:13 `bad name!` does not match the pattern AWS requires for `Name`: [a-zA-Z0-9._-]{1,128} (in `athena_workgroup.w`)".to_string(),
-            format!("resources/w.json:6:20 `Description` is too long: {} characters, at most {max} (in `athena_workgroup.w`)", max + 1),
+            "resources/w.json:5:13 `bad name!` does not match the pattern AWS requires for `Name`: [a-zA-Z0-9._-]{1,128} (in `athena_workgroup.w`) [AWS rejects a value that does not match; change it to fit the pattern]".to_string(),
+            format!("resources/w.json:6:20 `Description` is too long: {} characters, at most {max} (in `athena_workgroup.w`) [AWS rejects more than {max} characters here; shorten it]", max + 1),
         ]
     );
 }
@@ -291,7 +291,7 @@ fn an_s3_state_key_must_name_an_object() {
     );
     assert_eq!(
         one(&r),
-        "resources/environments/dev.json:6:12 invalid environment file: state key `twh/` does not name an object; use a key such as `twh/dev.json`"
+        "resources/environments/dev.json:6:12 invalid environment file: state key `twh/` does not name an object; use a key such as `twh/dev.json` [each environment keeps its state in one object of its own]"
     );
 }
 

@@ -291,6 +291,7 @@ def reset_all() -> None:
         athena.reset()
         quicksight.reset()
         FAULTS.configure(FaultConfig())
+        MALFORM.configure([])
         CALLS.clear()
 
 
@@ -316,6 +317,9 @@ def handle(method: str, path: str, body: bytes) -> tuple[int, list[tuple[str, st
         ("POST", "/_twh/athena/results"): _athena_results,
         ("DELETE", "/_twh/athena/results"): lambda s: (athena.CANNED.clear(), (200, {"results": 0}))[1],
         ("POST", "/_twh/quicksight/new-data-prep"): _new_data_prep,
+        ("GET", "/_twh/malform"): lambda s: (200, {"rules": [r.as_dict() for r in MALFORM.rules]}),
+        ("POST", "/_twh/malform"): _malform_endpoint,
+        ("DELETE", "/_twh/malform"): lambda s: (MALFORM.configure([]), (200, {"rules": []}))[1],
     }
     fn = route.get((method, path.rstrip("/")))
     if fn is None:
@@ -359,3 +363,172 @@ def _new_data_prep(spec: dict[str, Any]) -> tuple[int, Any]:
             bool(spec.get("enabled", True)),
         )
     return 200, {"data_set_id": spec["data_set_id"], "new_data_prep": bool(spec.get("enabled", True))}
+
+
+# --------------------------------------------------------------------------
+# Malformed answers: POST /_twh/malform
+#
+# Corrupts the successful answer of chosen operations after the emulator or
+# moto has produced it, the way a broken proxy, a truncated connection or a
+# service bug would: the client must fail clearly, not crash and not act on
+# garbage.  Body: {"operation": "GetCrawler", "mode": "...", "path": [...],
+# "service": "glue", "times": N} or {"rules": [such objects]}; DELETE clears.
+
+MALFORM_MODES = (
+    "truncated",  # the first half of the body
+    "wrong_type",  # the member at `path` (default: the first) gets a value of another type
+    "missing_required",  # the member at `path` is removed ("*" walks every list item)
+    "html_502",  # a proxy's 502 page
+    "html_200",  # a captive portal's sign-in page, with status 200
+    "empty_body",  # status 200, no bytes
+    "null_body",  # the JSON literal null
+    "binary",  # seeded random bytes
+    "huge",  # 64 MiB that is not the service's format
+    "deep_nesting",  # 1 MiB of `[`: parsers must not recurse on it
+    "bad_xml",  # XML cut inside a tag (any protocol)
+)
+
+
+@dataclass
+class MalformRule:
+    operation: str
+    mode: str
+    service: str | None = None
+    path: list[str] = field(default_factory=list)
+    times: int | None = None  # corrupt this many answers, then stop
+    used: int = 0
+
+    @classmethod
+    def parse(cls, spec: dict[str, Any]) -> "MalformRule":
+        mode = spec["mode"]
+        if mode not in MALFORM_MODES:
+            raise ValueError(f"unknown malform mode {mode!r}; modes: {', '.join(MALFORM_MODES)}")
+        path = spec.get("path") or []
+        if isinstance(path, str):
+            path = path.split(".")
+        return cls(
+            operation=str(spec["operation"]),
+            mode=mode,
+            service=(spec.get("service") or None) and str(spec["service"]).lower(),
+            path=[str(p) for p in path],
+            times=spec.get("times"),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"operation": self.operation, "mode": self.mode, "service": self.service,
+                "path": self.path, "times": self.times, "used": self.used}
+
+
+class Malformer:
+    def __init__(self) -> None:
+        self.rules: list[MalformRule] = []
+        self._lock = threading.Lock()
+
+    def configure(self, rules: list[MalformRule]) -> None:
+        with self._lock:
+            self.rules = rules
+
+    def apply(self, service: str, operation: str | None, status: int,
+              headers: list[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
+        """The answer, corrupted if a rule matches this (successful) call."""
+        if status >= 300 or not operation:
+            return status, headers, body, None
+        with self._lock:
+            rule = next((r for r in self.rules if r.operation == operation
+                         and (r.service is None or r.service == service)
+                         and (r.times is None or r.used < r.times)), None)
+            if rule is None:
+                return status, headers, body, None
+            rule.used += 1
+        status, ctype, body = _malform(rule, status, _header(headers, "content-type"), body)
+        kept = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+        return status, kept + [("Content-Type", ctype), ("Content-Length", str(len(body)))], body, f"malform:{rule.mode}"
+
+
+MALFORM = Malformer()
+
+
+def _header(headers: list[tuple[str, str]], name: str) -> str:
+    return next((v for k, v in headers if k.lower() == name), "application/octet-stream")
+
+
+def _malform(rule: MalformRule, status: int, ctype: str, body: bytes) -> tuple[int, str, bytes]:
+    mode = rule.mode
+    html = "text/html; charset=utf-8"
+    if mode == "truncated":
+        return status, ctype, body[: len(body) // 2]
+    if mode == "html_502":
+        return 502, html, b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>"
+    if mode == "html_200":
+        return 200, html, b"<!DOCTYPE html><html><head><title>Sign in to the network</title></head><body><form>...</form></body></html>"
+    if mode == "empty_body":
+        return 200, ctype, b""
+    if mode == "null_body":
+        return 200, ctype, b"null"
+    if mode == "binary":
+        return 200, ctype, random.Random(7).randbytes(4096)
+    if mode == "huge":
+        return 200, ctype, b"x" * (64 * 1024 * 1024)
+    if mode == "deep_nesting":
+        return 200, ctype, b"[" * (1024 * 1024)
+    if mode == "bad_xml":
+        return 200, "text/xml", b'<?xml version="1.0"?><Response><Result><Name>broken</Na'
+    if b"<" in body[:64]:  # query or REST-XML protocol: edit the XML
+        return status, ctype, _malform_xml(rule, body)
+    try:
+        doc = json.loads(body or b"{}")
+    except ValueError:
+        return status, ctype, body
+    if mode == "wrong_type":
+        _edit_json(doc, rule.path, _wrong_type)
+    elif mode == "missing_required":
+        _edit_json(doc, rule.path, None)
+    return status, ctype, json.dumps(doc).encode()
+
+
+def _wrong_type(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return "not-a-" + ("list" if isinstance(value, list) else "structure")
+    if isinstance(value, str):
+        return {"unexpected": [1, 2, 3]}
+    return "not-a-number"
+
+
+def _edit_json(doc: Any, path: list[str], change: Callable[[Any], Any] | None) -> None:
+    """Replace (or with change=None, remove) the member at `path`; "*" walks
+    every item of a list; an empty path means the object's first member."""
+    if not path:
+        if isinstance(doc, dict) and doc:
+            path = [next(iter(doc))]
+        else:
+            return
+    head, rest = path[0], path[1:]
+    if head == "*" and isinstance(doc, list):
+        for item in doc:
+            _edit_json(item, rest, change) if rest else None
+        return
+    if not isinstance(doc, dict) or head not in doc:
+        return
+    if rest:
+        _edit_json(doc[head], rest, change)
+    elif change is None:
+        del doc[head]
+    else:
+        doc[head] = change(doc[head])
+
+
+def _malform_xml(rule: MalformRule, body: bytes) -> bytes:
+    import re
+
+    tag = (rule.path or ["RoleName"])[-1]
+    if rule.mode == "missing_required":
+        return re.sub(rb"<%s>.*?</%s>" % (tag.encode(), tag.encode()), b"", body, flags=re.S)
+    # wrong_type: a nested element where text is expected.
+    return re.sub(rb"<%s>(.*?)</%s>" % (tag.encode(), tag.encode()),
+                  rb"<%s><Unexpected>\1</Unexpected></%s>" % (tag.encode(), tag.encode()), body, count=1, flags=re.S)
+
+
+def _malform_endpoint(spec: dict[str, Any]) -> tuple[int, Any]:
+    rules = [MalformRule.parse(r) for r in spec.get("rules", [spec] if spec else [])]
+    MALFORM.configure(rules)
+    return 200, {"rules": [r.as_dict() for r in MALFORM.rules]}

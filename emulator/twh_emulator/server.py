@@ -141,6 +141,8 @@ class EmulatorApp:
             else:
                 environ["wsgi.input"] = io.BytesIO(body)
                 status, headers, data = self._moto(environ)
+        # A malformed-answer rule may corrupt this answer (control.py).
+        status, headers, data, malformed = control.MALFORM.apply(service, operation, status, headers, data)
         held = control.FAULTS.hold_after(operation, status, decision)
         if held is not None:
             # Applied, logged as such, and answered late (or never, if the
@@ -148,7 +150,7 @@ class EmulatorApp:
             control.CALLS.record(service, operation, status, "timeout" if decision.fault else "hang")
             control.FAULTS.hold(held)
         else:
-            control.CALLS.record(service, operation, status, None)
+            control.CALLS.record(service, operation, status, malformed)
         start_response(_status_line(status), headers)
         return [data]
 

@@ -33,6 +33,14 @@ impl Context {
             .clone()
             .or_else(|| env.region.clone())
             .unwrap_or_else(|| "us-east-1".into());
+        if let Some(r) = &g.region
+            && !crate::config::environment::is_region(r)
+        {
+            return Err(format!(
+                "--region `{}` is not an AWS region name; write a region code such as `us-east-1`",
+                crate::diag::printable(r)
+            ));
+        }
         let calls = CallLog::default();
         let (providers, clients) = match std::env::var_os(crate::env::MEMORY_PROVIDER) {
             Some(file) => {
@@ -57,6 +65,7 @@ impl Context {
                 (p, None)
             }
             None => {
+                crate::provider::aws::check_endpoint_env()?;
                 let sdk = crate::provider::aws::sdk_config(
                     g.profile.as_deref(),
                     g.region.as_deref(),

@@ -64,3 +64,113 @@ pub fn available(root: &std::path::Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A problem with a well-formed environment file's values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub pointer: String,
+    pub message: String,
+    pub hint: String,
+}
+
+/// Checks the values serde cannot: region and account formats, and
+/// variable names `${var.NAME}` can reach.
+pub fn check(env: &Environment) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let region_problem = |pointer: &str, r: &str| Problem {
+        pointer: pointer.into(),
+        message: format!("`{}` is not an AWS region name", crate::diag::printable(r)),
+        hint: "write a region code such as `us-east-1` or `eu-west-2`".into(),
+    };
+    if let Some(r) = &env.region
+        && !is_region(r)
+    {
+        out.push(region_problem("/region", r));
+    }
+    if let StateBackend::S3 {
+        region: Some(r), ..
+    } = &env.state
+        && !is_region(r)
+    {
+        out.push(region_problem("/state/region", r));
+    }
+    if let Some(a) = &env.account_id
+        && !(a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()))
+    {
+        out.push(Problem {
+            pointer: "/account_id".into(),
+            message: format!("`{}` is not an AWS account id", crate::diag::printable(a)),
+            hint: "an account id is 12 digits, written as a string: \"123456789012\"".into(),
+        });
+    }
+    for name in env.variables.keys() {
+        let ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !ok {
+            out.push(Problem {
+                pointer: format!("/variables/{}", super::locate::escape(name)),
+                message: format!(
+                    "variable name `{}` cannot be used as `${{var.NAME}}`",
+                    crate::diag::printable(name)
+                ),
+                hint: "use letters, digits, `_` and `-` in variable names".into(),
+            });
+        }
+    }
+    out
+}
+
+/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`...
+pub fn is_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// What to do about a serde error at `pointer` of an environment file.
+pub fn hint_for(pointer: &str, msg: &str) -> Option<String> {
+    let h = |s: &str| Some(s.to_string());
+    if pointer.starts_with("/state") {
+        return h(
+            r#"`state` is {"backend": "local"} or {"backend": "s3", "bucket": "...", "key": "...", "region": "..."}"#,
+        );
+    }
+    match pointer {
+        "/region" => h("`region` is a string such as \"us-east-1\""),
+        "/account_id" => h("`account_id` is 12 digits as a string: \"123456789012\""),
+        "/variables" => h(r#"`variables` is an object: {"lake_bucket": "twh-lake-dev"}"#),
+        "" if msg.starts_with("invalid type") => h(
+            r#"an environment file is an object: {"region": "us-east-1", "variables": {...}, "state": {"backend": "local"}}"#,
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_names() {
+        for ok in ["us-east-1", "us-gov-west-1", "eu-central-2", "il-central-1"] {
+            assert!(is_region(ok), "{ok}");
+        }
+        for bad in [
+            "us-east",
+            "useast1",
+            "US-EAST-1",
+            "us-east-1a",
+            "",
+            "u-east-1",
+        ] {
+            assert!(!is_region(bad), "{bad}");
+        }
+    }
+}

@@ -14,7 +14,14 @@ use std::collections::HashMap;
 pub struct Positions {
     values: HashMap<String, (usize, usize)>,
     keys: HashMap<String, (usize, usize)>,
+    /// Keys repeated within one object: pointer and position of the repeat.
+    duplicates: Vec<(String, (usize, usize))>,
 }
+
+/// Values nested deeper than this are skipped without recursing (their
+/// positions are not recorded): parsed JSON is at most 128 deep, and the
+/// scanner must not overflow the stack on any input.
+const MAX_DEPTH: usize = 256;
 
 impl Positions {
     /// Scan `text`; a document that does not parse yields what was scanned so far.
@@ -24,6 +31,7 @@ impl Positions {
             i: 0,
             line: 1,
             col: 1,
+            depth: 0,
             out: Positions::default(),
         };
         s.skip_ws();
@@ -43,6 +51,11 @@ impl Positions {
                 None => return None,
             }
         }
+    }
+
+    /// Keys that appear twice in one object, in document order.
+    pub fn duplicates(&self) -> &[(String, (usize, usize))] {
+        &self.duplicates
     }
 
     /// Position of the key naming the member at `pointer` (for unknown fields),
@@ -65,6 +78,7 @@ struct Scanner {
     i: usize,
     line: usize,
     col: usize,
+    depth: usize,
     out: Positions,
 }
 
@@ -92,23 +106,28 @@ impl Scanner {
     }
 
     fn value(&mut self, pointer: String) {
+        if self.depth >= MAX_DEPTH {
+            self.skip_nested();
+            return;
+        }
         self.out
             .values
             .insert(pointer.clone(), (self.line, self.col));
         match self.peek() {
-            Some('{') => self.object(&pointer),
-            Some('[') => self.array(&pointer),
+            Some('{') => {
+                self.depth += 1;
+                self.object(&pointer);
+                self.depth -= 1;
+            }
+            Some('[') => {
+                self.depth += 1;
+                self.array(&pointer);
+                self.depth -= 1;
+            }
             Some('"') => {
                 self.string();
             }
-            Some(_) => {
-                while let Some(c) = self.peek() {
-                    if matches!(c, ',' | '}' | ']' | ' ' | '\n' | '\r' | '\t') {
-                        break;
-                    }
-                    self.bump();
-                }
-            }
+            Some(_) => self.scalar(),
             None => {}
         }
     }
@@ -126,7 +145,9 @@ impl Scanner {
                     let at = (self.line, self.col);
                     let key = self.string();
                     let child = format!("{pointer}/{}", escape(&key));
-                    self.out.keys.insert(child.clone(), at);
+                    if self.out.keys.insert(child.clone(), at).is_some() {
+                        self.out.duplicates.push((child.clone(), at));
+                    }
                     self.skip_ws();
                     if self.peek() == Some(':') {
                         self.bump();
@@ -169,6 +190,51 @@ impl Scanner {
         }
     }
 
+    /// Skips one value of any depth with a loop, not recursion: brackets
+    /// are counted, strings stepped over.
+    fn skip_nested(&mut self) {
+        match self.peek() {
+            Some('{' | '[') => {}
+            Some('"') => {
+                self.string();
+                return;
+            }
+            _ => return self.scalar(),
+        }
+        let mut open = 0usize;
+        while let Some(c) = self.peek() {
+            match c {
+                '"' => {
+                    self.string();
+                }
+                '{' | '[' => {
+                    open += 1;
+                    self.bump();
+                }
+                '}' | ']' => {
+                    self.bump();
+                    open -= 1;
+                    if open == 0 {
+                        return;
+                    }
+                }
+                _ => {
+                    self.bump();
+                }
+            }
+        }
+    }
+
+    /// A number, `true`, `false` or `null`.
+    fn scalar(&mut self) {
+        while let Some(c) = self.peek() {
+            if matches!(c, ',' | '}' | ']' | ' ' | '\n' | '\r' | '\t') {
+                break;
+            }
+            self.bump();
+        }
+    }
+
     /// Reads a string literal and returns its decoded text.
     fn string(&mut self) -> String {
         self.bump();
@@ -203,6 +269,23 @@ mod tests {
         assert_eq!(p.key("/spec/a~1b"), Some((5, 5)));
         // A missing member is placed at its parent.
         assert_eq!(p.value("/spec/Targets/Nope"), Some((4, 16)));
+    }
+
+    #[test]
+    fn records_duplicate_keys() {
+        let p = Positions::scan("{\"a\": {\"b\": 1,\n \"b\": 2}, \"c\": 3}");
+        assert_eq!(p.duplicates(), [("/a/b".to_string(), (2, 2))]);
+    }
+
+    #[test]
+    fn deep_nesting_does_not_recurse_without_bound() {
+        let text = format!(
+            "{{\"a\": {}{}, \"b\": 1}}",
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        let p = Positions::scan(&text);
+        assert!(p.value("/b").is_some());
     }
 
     #[test]

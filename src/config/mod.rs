@@ -6,6 +6,7 @@
 pub mod environment;
 pub mod interpolate;
 pub mod locate;
+pub mod read;
 pub mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -95,9 +96,8 @@ pub struct Sources {
 }
 
 impl Sources {
-    fn add(&mut self, file: PathBuf, text: String) {
-        let pos = Positions::scan(&text);
-        self.files.insert(file, (text, pos));
+    fn add(&mut self, file: PathBuf, text: String, positions: Positions) {
+        self.files.insert(file, (text, positions));
     }
 
     /// The location of `pointer` in `file` (of the member's key if `at_key`).
@@ -136,23 +136,66 @@ pub struct LoadOptions {
     pub require_secrets: bool,
 }
 
+/// One input file, already read: its path relative to the repository and
+/// its bytes.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// A repository's files, read but not yet parsed: what [`load`] reads from
+/// disk, or what a caller that has no disk (the fuzz target) makes up.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// The environment file; `None` when it could not be read (reported).
+    pub environment: Option<InputFile>,
+    /// Resource files, in the order they are to be read.
+    pub resources: Vec<InputFile>,
+}
+
 /// Reads and validates the repository at `root` for environment `env`.
 pub fn load(root: &Path, env: &str, opts: &LoadOptions) -> (Config, Diagnostics) {
     let mut diags = Diagnostics::default();
-    let mut cfg = Config {
-        root: root.to_path_buf(),
-        env_name: env.to_string(),
-        ..Config::default()
-    };
     let res_dir = root.join("resources");
     if !res_dir.is_dir() {
         diags.push(
             Diagnostic::error(format!("no `resources/` directory in `{}`", root.display()))
                 .hint("run twh from the repository root, or pass `--dir PATH`"),
         );
+        let cfg = Config {
+            root: root.to_path_buf(),
+            env_name: env.to_string(),
+            ..Config::default()
+        };
         return (cfg, diags);
     }
-    cfg.env = load_environment(root, env, &mut cfg.sources, &mut diags);
+    let inputs = Inputs {
+        environment: read_environment(root, env, &mut diags),
+        resources: resource_files(&res_dir, root, &mut diags)
+            .into_iter()
+            .filter_map(|rel| read_input(root, rel, &mut diags))
+            .collect(),
+    };
+    let (mut cfg, more) = load_inputs(env, inputs, opts);
+    cfg.root = root.to_path_buf();
+    diags.extend(more);
+    diags.sort();
+    (cfg, diags)
+}
+
+/// Parses and validates files already in memory: everything [`load`] does
+/// after reading the disk. Never panics, whatever the bytes (the fuzz
+/// target holds it to that).
+pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let mut cfg = Config {
+        env_name: env.to_string(),
+        ..Config::default()
+    };
+    cfg.env = inputs
+        .environment
+        .and_then(|f| parse_environment(f, &mut cfg.sources, &mut diags));
     let vars = cfg
         .env
         .as_ref()
@@ -160,10 +203,24 @@ pub fn load(root: &Path, env: &str, opts: &LoadOptions) -> (Config, Diagnostics)
         .unwrap_or_default();
 
     let mut seen: BTreeMap<Address, Origin> = BTreeMap::new();
-    for file in resource_files(&res_dir, root, &mut diags) {
-        let Some(doc) = read_json(root, &file, &mut cfg.sources, &mut diags) else {
+    for input in inputs.resources {
+        let file = input.path.clone();
+        let Some(doc) = parse_input(input, &mut cfg.sources, &mut diags) else {
             continue;
         };
+        if let Some(list) = doc.get("resources").filter(|v| !v.is_array())
+            && doc.get("type").is_none()
+        {
+            diags.push(
+                Diagnostic::error(format!(
+                    "`resources` must be an array of resource objects, found {}",
+                    validate::json_type(list)
+                ))
+                .at(Some(cfg.sources.locate(&file, "/resources", false)))
+                .hint(r#"write {"resources": [{"type": ..., "name": ..., "spec": {...}}, ...]}"#),
+            );
+            continue;
+        }
         for (pointer, obj) in resource_objects(&doc) {
             let origin = Origin {
                 file: file.clone(),
@@ -224,7 +281,9 @@ pub fn load(root: &Path, env: &str, opts: &LoadOptions) -> (Config, Diagnostics)
                         &format!("{spec_ptr}{}", i.pointer),
                         false,
                     )))
-                    .hint_opt(i.hint),
+                    .hint(i.hint.unwrap_or_else(|| {
+                        "placeholders are ${env}, ${var.NAME}, ${ref:TYPE.NAME.ATTR}, ${cfn:STACK.OUTPUT} and ${env_var:NAME}; write $${ for a literal ${".into()
+                    })),
             );
         }
         for n in secret_warnings {
@@ -277,18 +336,16 @@ fn var_value(vars: &BTreeMap<String, Value>, name: &str, env: &str) -> Resolutio
     })
 }
 
-fn load_environment(
-    root: &Path,
-    env: &str,
-    sources: &mut Sources,
-    diags: &mut Diagnostics,
-) -> Option<Environment> {
+/// The environment file's bytes, or a diagnostic naming the defined
+/// environments when it does not exist.
+fn read_environment(root: &Path, env: &str, diags: &mut Diagnostics) -> Option<InputFile> {
     let rel = PathBuf::from(format!("resources/environments/{env}.json"));
     if !root.join(&rel).is_file() {
         let known = environment::available(root);
         diags.push(
             Diagnostic::error(format!(
-                "environment `{env}` is not defined: `{}` does not exist",
+                "environment `{}` is not defined: `{}` does not exist",
+                crate::diag::printable(env),
                 rel.display()
             ))
             .hint_opt(Some(
@@ -303,30 +360,65 @@ fn load_environment(
         );
         return None;
     }
-    let doc = read_json(root, &rel, sources, diags)?;
+    read_input(root, rel, diags)
+}
+
+/// Parses and checks an environment file.
+fn parse_environment(
+    file: InputFile,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Option<Environment> {
+    let rel = file.path.clone();
+    let doc = parse_input(file, sources, diags)?;
+    // serde would also read the struct from an array.
+    if !doc.is_object() {
+        diags.push(
+            Diagnostic::error(format!(
+                "invalid environment file: expected an object, found {}",
+                validate::json_type(&doc)
+            ))
+            .at(Some(sources.locate(&rel, "", false)))
+            .hint_opt(environment::hint_for("", "invalid type")),
+        );
+        return None;
+    }
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(&doc, &mut track);
     match <Environment as serde::Deserialize>::deserialize(de) {
         Ok(e) => {
+            let mut problems = environment::check(&e);
             if let StateBackend::S3 { bucket, key, .. } = &e.state
                 && let Err((field, msg)) = crate::state::s3::check_location(bucket, key)
             {
-                diags.push(
-                    Diagnostic::error(format!("invalid environment file: {msg}")).at(Some(
-                        sources.locate(&rel, &format!("/state/{field}"), false),
-                    )),
-                );
-                return None;
+                problems.push(environment::Problem {
+                    pointer: format!("/state/{field}"),
+                    message: msg,
+                    hint: if field == "bucket" {
+                        "the bucket must exist (versioning on); twh never creates it".into()
+                    } else {
+                        "each environment keeps its state in one object of its own".into()
+                    },
+                });
             }
-            Some(e)
+            for p in &problems {
+                diags.push(
+                    Diagnostic::error(format!("invalid environment file: {}", p.message))
+                        .at(Some(sources.locate(&rel, &p.pointer, false)))
+                        .hint(p.hint.clone()),
+                );
+            }
+            problems.is_empty().then_some(e)
         }
         Err(err) => {
             let pointer = serde_pointer(&track.path());
             let msg = err.to_string();
             let hint = unknown_field_hint(&msg);
+            let at_key = hint.is_some();
+            let hint = hint.or_else(|| environment::hint_for(&pointer, &msg));
             diags.push(
                 Diagnostic::error(format!("invalid environment file: {msg}"))
-                    .at(Some(sources.locate(&rel, &pointer, hint.is_some())))
+                    .at(Some(sources.locate(&rel, &pointer, at_key)))
                     .hint_opt(hint),
             );
             None
@@ -374,78 +466,126 @@ fn resource_files(res_dir: &Path, root: &Path, diags: &mut Diagnostics) -> Vec<P
                     files.push(p.strip_prefix(root).unwrap_or(p).to_path_buf());
                 }
             }
-            Err(err) => {
-                let path = err
-                    .path()
-                    .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string());
-                let what = if err.loop_ancestor().is_some() {
-                    "symlink loop"
-                } else {
-                    "cannot read"
-                };
-                diags.push(
-                    Diagnostic::error(format!("{what}: `{}`", path.unwrap_or_default()))
-                        .detail(err.to_string())
-                        .hint("remove the entry or fix the link"),
-                );
-            }
+            Err(err) => diags.push(walk_error(&err, root)),
         }
     }
     files
 }
 
-/// Reads and parses one JSON file; syntax and encoding errors are reported
-/// with their position.
-fn read_json(
-    root: &Path,
-    rel: &Path,
-    sources: &mut Sources,
-    diags: &mut Diagnostics,
-) -> Option<Value> {
-    let bytes = match fs_err::read(root.join(rel)) {
-        Ok(b) => b,
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(format!("cannot read `{}`", rel.display())).detail(e.to_string()),
-            );
-            return None;
-        }
+/// A directory entry under `resources/` that cannot be followed: a symlink
+/// loop, a dangling symlink, or an unreadable entry. Named relative to the
+/// repository, with where a link points.
+fn walk_error(err: &walkdir::Error, root: &Path) -> Diagnostic {
+    let path = err.path().unwrap_or(root);
+    let rel = path.strip_prefix(root).unwrap_or(path).to_path_buf();
+    let target = fs_err::read_link(path).ok();
+    let shown_target = target
+        .as_ref()
+        .map(|t| format!(" → `{}`", t.display()))
+        .unwrap_or_default();
+    let is_loop = err.loop_ancestor().is_some()
+        || err
+            .io_error()
+            .and_then(std::io::Error::raw_os_error)
+            .is_some_and(|c| c == 40); // ELOOP
+    let (summary, hint) = if is_loop {
+        (
+            format!("symlink loop at `{}`{shown_target}", rel.display()),
+            "a link under `resources/` points back at itself or a parent directory; remove it or point it at a file",
+        )
+    } else if target.is_some()
+        && err
+            .io_error()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+    {
+        (
+            format!("dangling symlink `{}`{shown_target}", rel.display()),
+            "the link's target does not exist; restore the target or remove the link",
+        )
+    } else {
+        let why = err
+            .io_error()
+            .map(|e| format!(": {}", e.kind()))
+            .unwrap_or_default();
+        (
+            format!("cannot read `{}`{why}", rel.display()),
+            "check its permissions, or remove it from `resources/`",
+        )
     };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
+    Diagnostic::error(summary)
+        .at(Some(Location {
+            file: rel,
+            line: 1,
+            column: 1,
+        }))
+        .hint(hint)
+}
+
+/// Reads one file from disk, refusing one over [`read::MAX_FILE_BYTES`]
+/// before reading it.
+fn read_input(root: &Path, rel: PathBuf, diags: &mut Diagnostics) -> Option<InputFile> {
+    use std::io::Read as _;
+    let path = root.join(&rel);
+    let result = fs_err::File::open(&path).and_then(|f| {
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if len > read::MAX_FILE_BYTES as u64 {
+            return Ok(Err(len));
+        }
+        // `take`: a file that grows while being read still stops here.
+        let mut bytes = Vec::new();
+        f.take(read::MAX_FILE_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)?;
+        Ok(Ok(bytes))
+    });
+    match result {
+        Ok(Ok(bytes)) => Some(InputFile { path: rel, bytes }),
+        Ok(Err(len)) => {
+            diags.push(read::too_big(&rel, len).at(Some(Location {
+                file: rel.clone(),
+                line: 1,
+                column: 1,
+            })));
+            None
+        }
         Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
-            let column = valid.iter().rev().take_while(|b| **b != b'\n').count() + 1;
             diags.push(
-                Diagnostic::error(format!("`{}` is not UTF-8 text", rel.display()))
+                Diagnostic::error(format!("cannot read `{}`", rel.display()))
                     .at(Some(Location {
-                        file: rel.to_path_buf(),
-                        line,
-                        column,
+                        file: rel.clone(),
+                        line: 1,
+                        column: 1,
                     }))
-                    .hint("save the file as UTF-8"),
+                    .detail(e.kind().to_string())
+                    .hint("check the file's permissions, or remove it from `resources/`"),
             );
-            return None;
+            None
         }
-    };
-    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let parsed = serde_json::from_str::<Value>(body);
-    sources.add(rel.to_path_buf(), text.clone());
-    match parsed {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            diags.push(
-                Diagnostic::error(format!("invalid JSON in `{}`: {msg}", rel.display())).at(Some(
-                    Location {
-                        file: rel.to_path_buf(),
-                        line: e.line().max(1),
-                        column: e.column().max(1),
-                    },
-                )),
-            );
+    }
+}
+
+/// Parses one input; size, encoding, syntax and duplicate-key errors are
+/// reported with their position.
+fn parse_input(file: InputFile, sources: &mut Sources, diags: &mut Diagnostics) -> Option<Value> {
+    let rel = file.path;
+    match read::parse_file(&rel, file.bytes) {
+        Ok(p) => {
+            sources.add(rel, p.text, p.positions);
+            Some(p.value)
+        }
+        Err(f) => {
+            if let Some(text) = f.text {
+                sources.add(rel.clone(), text, Positions::default());
+            }
+            for mut d in f.diags {
+                if d.location.is_none() {
+                    d.location = Some(Location {
+                        file: rel.clone(),
+                        line: 1,
+                        column: 1,
+                    });
+                }
+                diags.push(d);
+            }
             None
         }
     }
@@ -462,6 +602,14 @@ fn resource_objects(doc: &Value) -> Vec<(String, &Value)> {
             .collect(),
         _ => vec![(String::new(), doc)],
     }
+}
+
+fn kind_names() -> String {
+    kinds::KINDS
+        .iter()
+        .map(|k| k.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const RESOURCE_FIELDS: &[&str] = &[
@@ -496,12 +644,15 @@ fn parse_resource(
         .filter(|k| !RESOURCE_FIELDS.contains(&k.as_str()))
     {
         diags.push(
-            Diagnostic::error(format!("unknown field `{key}` in resource"))
-                .at(at(&format!("/{}", locate::escape(key)), true))
-                .hint(match did_you_mean(key, RESOURCE_FIELDS.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("resource fields are: {}", RESOURCE_FIELDS.join(", ")),
-                }),
+            Diagnostic::error(format!(
+                "unknown field `{}` in resource",
+                crate::diag::printable(key)
+            ))
+            .at(at(&format!("/{}", locate::escape(key)), true))
+            .hint(match did_you_mean(key, RESOURCE_FIELDS.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("resource fields are: {}", RESOURCE_FIELDS.join(", ")),
+            }),
         );
         ok = false;
     }
@@ -513,7 +664,11 @@ fn parse_resource(
                     "`type` must be a string, found {}",
                     validate::json_type(other)
                 ))
-                .at(at("/type", false)),
+                .at(at("/type", false))
+                .hint(format!(
+                    "write one kind, e.g. `\"type\": \"glue_database\"`; kinds: {}",
+                    kind_names()
+                )),
             );
             return None;
         }
@@ -521,35 +676,24 @@ fn parse_resource(
             diags.push(
                 Diagnostic::error("missing required field `type` in resource")
                     .at(at("", false))
-                    .hint(format!(
-                        "one of: {}",
-                        kinds::KINDS
-                            .iter()
-                            .map(|k| k.name)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
+                    .hint(format!("one of: {}", kind_names())),
             );
             return None;
         }
     };
     let Some(kind) = kinds::kind(kind_name) else {
         diags.push(
-            Diagnostic::error(format!("unknown resource type `{kind_name}`"))
-                .at(at("/type", false))
-                .hint(
-                    match did_you_mean(kind_name, kinds::KINDS.iter().map(|k| k.name)) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!(
-                            "known types: {}",
-                            kinds::KINDS
-                                .iter()
-                                .map(|k| k.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    },
-                ),
+            Diagnostic::error(format!(
+                "unknown resource type `{}`",
+                crate::diag::printable(kind_name)
+            ))
+            .at(at("/type", false))
+            .hint(
+                match did_you_mean(kind_name, kinds::KINDS.iter().map(|k| k.name)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("known types: {}", kind_names()),
+                },
+            ),
         );
         return None;
     };
@@ -557,9 +701,12 @@ fn parse_resource(
         Some(Value::String(s)) if valid_name(s) => s.clone(),
         Some(Value::String(s)) => {
             diags.push(
-                Diagnostic::error(format!("invalid resource name `{s}`"))
-                    .at(at("/name", false))
-                    .hint("use letters, digits, `_` and `-`, starting with a letter or `_`"),
+                Diagnostic::error(format!(
+                    "invalid resource name `{}`",
+                    crate::diag::printable(s)
+                ))
+                .at(at("/name", false))
+                .hint("use letters, digits, `_` and `-`, starting with a letter or `_`"),
             );
             return None;
         }
@@ -589,7 +736,11 @@ fn parse_resource(
                     "`spec` of `{addr}` must be an object, found {}",
                     validate::json_type(other)
                 ))
-                .at(at("/spec", false)),
+                .at(at("/spec", false))
+                .hint(format!(
+                    "`spec` is the AWS `{}` input as an object; `twh schema {}` shows its fields",
+                    kind.spec_shape, kind.name
+                )),
             );
             return None;
         }
@@ -607,6 +758,19 @@ fn parse_resource(
     };
     let lifecycle = match map.get("lifecycle") {
         None => Lifecycle::default(),
+        // serde would also read a struct from an array (`[true]`).
+        Some(v) if !v.is_object() => {
+            diags.push(
+                Diagnostic::error(format!(
+                    "`lifecycle` of `{addr}` must be an object, found {}",
+                    validate::json_type(v)
+                ))
+                .at(at("/lifecycle", false))
+                .hint(r#"e.g. "lifecycle": {"prevent_destroy": true}"#),
+            );
+            ok = false;
+            Lifecycle::default()
+        }
         Some(v) => match serde_json::from_value::<Lifecycle>(v.clone()) {
             Ok(l) => l,
             Err(e) => {
@@ -615,7 +779,7 @@ fn parse_resource(
                     Diagnostic::error(format!("invalid `lifecycle` in `{addr}`: {msg}"))
                         .at(at("/lifecycle", false))
                         .hint_opt(unknown_field_hint(&msg).or(Some(
-                            "fields: prevent_destroy, adopt_from_cloudformation, ignore_changes".into(),
+                            "`lifecycle` holds `prevent_destroy` and `adopt_from_cloudformation` (each `true` or `false`, without quotes) and `ignore_changes` (a list of field paths)".into(),
                         ))),
                 );
                 ok = false;
@@ -631,11 +795,19 @@ fn parse_resource(
                 match item.as_str().map(str::parse::<Address>) {
                     Some(Ok(a)) => depends_on.push(a),
                     Some(Err(e)) => {
-                        diags.push(Diagnostic::error(e).at(at(&format!("/depends_on/{i}"), false)));
+                        diags.push(
+                            Diagnostic::error(e)
+                                .at(at(&format!("/depends_on/{i}"), false))
+                                .hint("name a resource declared in this repository as TYPE.NAME"),
+                        );
                         ok = false;
                     }
                     None => {
-                        diags.push(Diagnostic::error("`depends_on` entries must be strings like `glue_database.warehouse`").at(at(&format!("/depends_on/{i}"), false)));
+                        diags.push(
+                            Diagnostic::error("`depends_on` entries must be strings")
+                                .at(at(&format!("/depends_on/{i}"), false))
+                                .hint("write an address as a string, e.g. `\"glue_database.warehouse\"`"),
+                        );
                         ok = false;
                     }
                 }
@@ -678,7 +850,12 @@ fn validate_spec(r: &Resource, sources: &Sources, diags: &mut Diagnostics) {
             diags.push(
                 Diagnostic::error(format!("{} (in `{}`)", p.message, r.addr))
                     .at(locate(&p.pointer, p.at_key))
-                    .hint_opt(p.hint),
+                    .hint(p.hint.unwrap_or_else(|| {
+                        format!(
+                            "`spec` is the AWS `{}` input; `twh schema {}` lists every field with its type and limits",
+                            r.kind.spec_shape, r.kind.name
+                        )
+                    })),
             );
         }
         for (i, path) in r.lifecycle.ignore_changes.iter().enumerate() {

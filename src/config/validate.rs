@@ -60,7 +60,11 @@ pub fn check(
                         out.push(Problem {
                             pointer: child_ptr,
                             at_key: true,
-                            message: format!("unknown field `{key}` in {}", where_(&path)),
+                            message: format!(
+                                "unknown field `{}` in {}",
+                                shorten(key),
+                                where_(&path)
+                            ),
                             hint: Some(match suggestion {
                                 Some(s) => format!("did you mean `{s}`?"),
                                 None => format!(
@@ -123,7 +127,11 @@ pub fn check(
                         Some(c) => format!("did you mean `{c}`?"),
                         None => format!("expected one of: {}", enum_values.join(", ")),
                     }),
-                    ..problem(format!("`{s}` is not a valid value for {}", where_(&path)))
+                    ..problem(format!(
+                        "`{}` is not a valid value for {}",
+                        shorten(s),
+                        where_(&path)
+                    ))
                 });
                 return;
             }
@@ -139,20 +147,31 @@ pub fn check(
             if let Some(max) = max
                 && len > *max
             {
-                out.push(problem(format!(
-                    "{} is too long: {len} characters, at most {max}",
-                    capital(&where_(&path))
-                )));
+                out.push(Problem {
+                    hint: Some(format!(
+                        "AWS rejects more than {max} characters here; shorten it"
+                    )),
+                    ..problem(format!(
+                        "{} is too long: {len} characters, at most {max}",
+                        capital(&where_(&path))
+                    ))
+                });
             }
             if let Some(p) = pattern
                 && let Some(re) = compiled(p)
                 && !re.is_match(s)
             {
-                out.push(problem(format!(
-                    "`{}` does not match the pattern AWS requires for {}: {p}",
-                    shorten(s),
-                    where_(&path)
-                )));
+                out.push(Problem {
+                    hint: Some(
+                        "AWS rejects a value that does not match; change it to fit the pattern"
+                            .into(),
+                    ),
+                    ..problem(format!(
+                        "`{}` does not match the pattern AWS requires for {}: {p}",
+                        shorten(s),
+                        where_(&path)
+                    ))
+                });
             }
         }
         (ShapeKind::Integer { min, max }, Value::Number(n)) => match n.as_i64() {
@@ -165,10 +184,13 @@ pub fn check(
                     )));
                 }
             }
-            None => out.push(problem(format!(
-                "expected an integer for {}, found {n}",
-                where_(&path)
-            ))),
+            None => out.push(Problem {
+                hint: Some("write a whole number, such as `2`".into()),
+                ..problem(format!(
+                    "expected an integer for {}, found {n}",
+                    where_(&path)
+                ))
+            }),
         },
         (ShapeKind::Float { min, max }, Value::Number(n)) => {
             let f = n.as_f64().unwrap_or(0.0);
@@ -185,18 +207,22 @@ pub fn check(
                 && chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S").is_err()
             {
                 out.push(problem(format!(
-                    "`{s}` is not a timestamp for {}; use RFC 3339, e.g. 2026-01-31T06:00:00Z",
+                    "`{}` is not a timestamp for {}; use RFC 3339, e.g. 2026-01-31T06:00:00Z",
+                    shorten(s),
                     where_(&path)
                 )));
             }
         }
         (ShapeKind::Timestamp, Value::Number(_)) | (ShapeKind::Blob, Value::String(_)) => {}
-        (kind, found) => out.push(problem(format!(
-            "expected {} for {}, found {}",
-            expected(kind),
-            where_(&path),
-            json_type(found)
-        ))),
+        (kind, found) => out.push(Problem {
+            hint: Some(format!("use {}", example(kind))),
+            ..problem(format!(
+                "expected {} for {}, found {}",
+                expected(kind),
+                where_(&path),
+                json_type(found)
+            ))
+        }),
     }
 }
 
@@ -247,6 +273,20 @@ fn expected(kind: &ShapeKind) -> &'static str {
     }
 }
 
+/// What a value of `kind` looks like, for hints.
+fn example(kind: &ShapeKind) -> &'static str {
+    match kind {
+        ShapeKind::Structure { .. } | ShapeKind::Map { .. } => "an object (`{...}`)",
+        ShapeKind::List { .. } => "an array (`[...]`)",
+        ShapeKind::String { .. } | ShapeKind::Blob => "a string in double quotes",
+        ShapeKind::Integer { .. } => "a whole number without quotes, such as `2`",
+        ShapeKind::Float { .. } => "a number without quotes, such as `2.5`",
+        ShapeKind::Boolean => "`true` or `false` without quotes",
+        ShapeKind::Timestamp => "an RFC 3339 time such as \"2026-01-31T06:00:00Z\"",
+        ShapeKind::Document => "any JSON value",
+    }
+}
+
 pub fn json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
@@ -279,7 +319,20 @@ fn where_(path: &str) -> String {
     if path.is_empty() {
         "spec".to_string()
     } else {
-        format!("`{path}`")
+        // Keys come from the user's file: no control character reaches the
+        // terminal.
+        let shown: String = path
+            .chars()
+            .flat_map(|c| {
+                let esc: Vec<char> = if c.is_control() {
+                    c.escape_default().collect()
+                } else {
+                    vec![c]
+                };
+                esc
+            })
+            .collect();
+        format!("`{shown}`")
     }
 }
 
@@ -292,11 +345,7 @@ fn capital(s: &str) -> String {
 }
 
 fn shorten(s: &str) -> String {
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s.to_string()
-    }
+    crate::diag::printable(s)
 }
 
 /// AWS patterns are Java regexes matched against the whole value. Some use

@@ -210,9 +210,22 @@ pub async fn plan(
     for r in futures::future::join_all(reads).await {
         match r {
             Ok((k, ids, values)) => {
+                if values.len() != ids.len() {
+                    diags.push(Diagnostic::error(format!(
+                        "reading {k}: {} answers for {} resources asked; nothing was changed",
+                        values.len(),
+                        ids.len()
+                    )));
+                    continue;
+                }
                 for (id, v) in ids.into_iter().zip(values) {
                     if let Some(v) = v {
-                        live.insert((k, id), v);
+                        match answered_for(k, &id, &v) {
+                            Ok(()) => {
+                                live.insert((k, id), v);
+                            }
+                            Err(d) => diags.push(d),
+                        }
                     }
                 }
             }
@@ -544,4 +557,31 @@ pub fn state_record(
         status,
         updated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     }
+}
+
+/// A live value must name the resource that was asked for. One that names
+/// another (or none: a member dropped from a malformed answer and defaulted
+/// to `""` by the SDK) would be planned against as if it were this one, so
+/// it is refused before anything is planned.
+fn answered_for(kind: &str, id: &str, live: &Value) -> Result<(), Diagnostic> {
+    let Some(def) = kinds::kind(kind) else {
+        return Ok(());
+    };
+    match def.identity_parts(live).map(|p| p.join(".")) {
+        Some(got) if got == id => Ok(()),
+        Some(got) if got.is_empty() => Err(malformed_answer(kind, id, "a resource without a name")),
+        Some(got) => Err(malformed_answer(
+            kind,
+            id,
+            &format!("`{}`", crate::diag::printable(&got)),
+        )),
+        None => Err(malformed_answer(kind, id, "a resource without a name")),
+    }
+}
+
+fn malformed_answer(kind: &str, id: &str, got: &str) -> Diagnostic {
+    Diagnostic::error(format!(
+        "reading {kind} `{id}`: AWS answered with {got}; the answer is malformed and nothing was changed"
+    ))
+    .hint("retry later; if it persists, check proxies between twh and AWS (`-v` logs every call)")
 }

@@ -36,6 +36,34 @@ pub fn attempt_timeout() -> Duration {
         .map_or(ATTEMPT_TIMEOUT, Duration::from_millis)
 }
 
+/// Checks `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` before the SDK
+/// reads them: the SDK only logs a warning for an empty or invalid value and
+/// then panics when it resolves an endpoint.
+pub fn check_endpoint_env() -> Result<(), String> {
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        if name != "AWS_ENDPOINT_URL" && !name.starts_with("AWS_ENDPOINT_URL_") {
+            continue;
+        }
+        let value = value.to_string_lossy();
+        let problem = if value.trim().is_empty() {
+            Some("is set but empty".to_string())
+        } else {
+            match url::Url::parse(value.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => None,
+                Ok(_) => Some(format!("is `{value}`, which is not an http(s) URL")),
+                Err(e) => Some(format!("is `{value}`, which is not a URL ({e})")),
+            }
+        };
+        if let Some(p) = problem {
+            return Err(format!(
+                "the environment variable {name} {p}; unset it to reach AWS, or set it to an endpoint such as http://127.0.0.1:5000"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Loads the SDK configuration from the default chain. `--profile` and
 /// `--region` override it; the environment file's region comes next; the
 /// chain's own region (or `us-east-1`) last. Every call has a connect and a

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::aws_common::{
     Caller, Op, build_error, concurrently, from_json, has_member, id_of, member_shape, obj,
-    optional, put_nonempty, spec_tags, split_id, tag_diff, tags_list, tags_map, to_json,
+    optional, put_nonempty, required, spec_tags, split_id, tag_diff, tags_list, tags_map, to_json,
     unsupported,
 };
 use super::aws_glue::GlueProvider;
@@ -56,11 +56,10 @@ impl AthenaProvider {
     // ---- workgroups -----------------------------------------------------
 
     async fn read_workgroup(&self, kind: &str, name: &str) -> Result<Option<Value>, ProviderError> {
+        let op = Op::read(SVC, "GetWorkGroup", kind, name);
         let out = self
             .caller
-            .call(Op::read(SVC, "GetWorkGroup", kind, name), || {
-                self.client.get_work_group().work_group(name).send()
-            })
+            .call(op, || self.client.get_work_group().work_group(name).send())
             .await;
         // Athena answers a missing workgroup with InvalidRequestException.
         let out = match out {
@@ -71,9 +70,10 @@ impl AthenaProvider {
             }
             other => optional(other)?,
         };
-        let Some(wg) = out.and_then(|o| o.work_group) else {
+        let Some(out) = out else {
             return Ok(None);
         };
+        let wg = required(&op, "WorkGroup", out.work_group)?;
         let mut spec = obj(&project(
             &SHAPES,
             "CreateWorkGroupInput",

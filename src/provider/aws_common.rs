@@ -219,6 +219,39 @@ impl Caller {
     }
 }
 
+/// A member every successful answer of `op` carries. Without it the answer
+/// is garbage (a body cut short and read as `{}`, a proxy's page, a service
+/// bug), and reading it as "absent" would make the plan create a duplicate.
+pub fn required<T>(op: &Op<'_>, member: &str, value: Option<T>) -> Result<T, ProviderError> {
+    value.ok_or_else(|| ProviderError::Malformed {
+        service: op.service.into(),
+        operation: op.operation.into(),
+        message: format!(
+            "no `{member}` in the answer for {} `{}`; nothing was changed, retry later or report it if it persists",
+            op.kind, op.id
+        ),
+    })
+}
+
+/// The name in an answer must be the one asked for: a malformed answer
+/// whose name member was dropped reads as `""` (the SDK fills required
+/// members it did not get).
+pub fn same_name(op: &Op<'_>, got: &str) -> Result<(), ProviderError> {
+    if got == op.id {
+        return Ok(());
+    }
+    Err(ProviderError::Malformed {
+        service: op.service.into(),
+        operation: op.operation.into(),
+        message: format!(
+            "asked for {} `{}`, the answer is for `{}`; nothing was changed, retry later or report it if it persists",
+            op.kind,
+            op.id,
+            crate::diag::printable(got)
+        ),
+    })
+}
+
 /// `NotFound` becomes `None`.
 pub fn optional<T>(r: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
     match r {

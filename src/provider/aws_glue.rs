@@ -13,8 +13,8 @@ use aws_sdk_glue::Client;
 use serde_json::{Map, Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, id_of, obj, optional, put_nonempty,
-    spec_tags, split_id, tag_diff, tags_map, tags_object, to_json, unsupported,
+    Caller, Op, build_error, concurrently, from_json, id_of, obj, optional, put_nonempty, required,
+    same_name, spec_tags, split_id, tag_diff, tags_map, tags_object, to_json, unsupported,
 };
 use super::{Provider, ProviderError};
 use crate::kinds::KindDef;
@@ -102,16 +102,17 @@ impl GlueProvider {
     // ---- databases ------------------------------------------------------
 
     async fn read_database(&self, kind: &str, name: &str) -> Result<Option<Value>, ProviderError> {
+        let op = Op::read(SVC, "GetDatabase", kind, name);
         let out = optional(
             self.caller
-                .call(Op::read(SVC, "GetDatabase", kind, name), || {
-                    self.client.get_database().name(name).send()
-                })
+                .call(op, || self.client.get_database().name(name).send())
                 .await,
         )?;
-        let Some(db) = out.and_then(|o| o.database) else {
+        let Some(out) = out else {
             return Ok(None);
         };
+        let db = required(&op, "Database", out.database)?;
+        same_name(&op, &db.name)?;
         let mut input = project(
             &SHAPES,
             "DatabaseInput",
@@ -195,9 +196,10 @@ impl GlueProvider {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
+            let op = Op::read(SVC, "GetTables", kind, database);
             let page = optional(
                 self.caller
-                    .call(Op::read(SVC, "GetTables", kind, database), || {
+                    .call(op, || {
                         self.client
                             .get_tables()
                             .database_name(database)
@@ -209,7 +211,7 @@ impl GlueProvider {
             let Some(page) = page else {
                 return Ok(None);
             };
-            out.extend(page.table_list.unwrap_or_default());
+            out.extend(required(&op, "TableList", page.table_list)?);
             token = page.next_token.filter(|t| !t.is_empty());
             if token.is_none() {
                 return Ok(Some(out));
@@ -367,23 +369,33 @@ impl GlueProvider {
     ) -> Result<Vec<Option<Value>>, ProviderError> {
         let chunks: Vec<&[String]> = ids.chunks(BATCH).collect();
         let found = concurrently(chunks, |names| async move {
+            let op = Op::read(SVC, "BatchGetCrawlers", kind, "*");
             let out = self
                 .caller
-                .call(Op::read(SVC, "BatchGetCrawlers", kind, "*"), || {
+                .call(op, || {
                     self.client
                         .batch_get_crawlers()
                         .set_crawler_names(Some(names.to_vec()))
                         .send()
                 })
                 .await?;
-            Ok(out.crawlers.unwrap_or_default())
+            let crawlers = out
+                .crawlers
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| Ok((required(&op, "Crawlers[].Name", c.name.clone())?, c)))
+                .collect::<Result<Vec<_>, ProviderError>>()?;
+            answered_every(
+                &op,
+                names,
+                crawlers.iter().map(|(n, _)| n.as_str()),
+                out.crawlers_not_found.as_deref().unwrap_or_default(),
+            )?;
+            Ok(crawlers)
         })
         .await?;
-        let mut by_name: HashMap<String, sdk::types::Crawler> = found
-            .into_iter()
-            .flatten()
-            .filter_map(|c| Some((c.name.clone()?, c)))
-            .collect();
+        let mut by_name: HashMap<String, sdk::types::Crawler> =
+            found.into_iter().flatten().collect();
         let found: Vec<Option<sdk::types::Crawler>> =
             ids.iter().map(|id| by_name.remove(id)).collect();
         concurrently(ids.iter().zip(found), |(id, c)| async move {
@@ -501,23 +513,32 @@ impl GlueProvider {
     ) -> Result<Vec<Option<Value>>, ProviderError> {
         let chunks: Vec<&[String]> = ids.chunks(BATCH).collect();
         let found = concurrently(chunks, |names| async move {
+            let op = Op::read(SVC, "BatchGetJobs", kind, "*");
             let out = self
                 .caller
-                .call(Op::read(SVC, "BatchGetJobs", kind, "*"), || {
+                .call(op, || {
                     self.client
                         .batch_get_jobs()
                         .set_job_names(Some(names.to_vec()))
                         .send()
                 })
                 .await?;
-            Ok(out.jobs.unwrap_or_default())
+            let jobs = out
+                .jobs
+                .unwrap_or_default()
+                .into_iter()
+                .map(|j| Ok((required(&op, "Jobs[].Name", j.name.clone())?, j)))
+                .collect::<Result<Vec<_>, ProviderError>>()?;
+            answered_every(
+                &op,
+                names,
+                jobs.iter().map(|(n, _)| n.as_str()),
+                out.jobs_not_found.as_deref().unwrap_or_default(),
+            )?;
+            Ok(jobs)
         })
         .await?;
-        let mut by_name: HashMap<String, sdk::types::Job> = found
-            .into_iter()
-            .flatten()
-            .filter_map(|j| Some((j.name.clone()?, j)))
-            .collect();
+        let mut by_name: HashMap<String, sdk::types::Job> = found.into_iter().flatten().collect();
         let found: Vec<Option<sdk::types::Job>> = ids.iter().map(|id| by_name.remove(id)).collect();
         concurrently(ids.iter().zip(found), |(id, j)| async move {
             match j {
@@ -602,6 +623,30 @@ impl GlueProvider {
                 return Ok(out);
             }
         }
+    }
+}
+
+/// A batch read must account for every name asked: found or listed as not
+/// found. A name in neither means the answer was cut short or mangled, and
+/// taking it as "absent" would make the plan create a duplicate.
+fn answered_every<'a>(
+    op: &Op<'_>,
+    asked: &[String],
+    found: impl Iterator<Item = &'a str>,
+    not_found: &'a [String],
+) -> Result<(), ProviderError> {
+    let answered: std::collections::HashSet<&str> =
+        found.chain(not_found.iter().map(String::as_str)).collect();
+    match asked.iter().find(|n| !answered.contains(n.as_str())) {
+        None => Ok(()),
+        Some(missing) => Err(ProviderError::Malformed {
+            service: op.service.into(),
+            operation: op.operation.into(),
+            message: format!(
+                "the answer neither returns nor lists as not found {} `{missing}`; nothing was changed, retry later or report it if it persists",
+                op.kind
+            ),
+        }),
     }
 }
 

@@ -9,8 +9,8 @@ use aws_sdk_iam::Client;
 use serde_json::{Map, Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, spec_tags,
-    tag_diff, tags_list, tags_map, unsupported,
+    Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, required,
+    same_name, spec_tags, tag_diff, tags_list, tags_map, unsupported,
 };
 use super::{Provider, ProviderError};
 use crate::kinds::KindDef;
@@ -70,16 +70,17 @@ impl IamProvider {
     }
 
     async fn read_role(&self, kind: &str, name: &str) -> Result<Option<Value>, ProviderError> {
+        let op = Op::read(SVC, "GetRole", kind, name);
         let out = optional(
             self.caller
-                .call(Op::read(SVC, "GetRole", kind, name), || {
-                    self.client.get_role().role_name(name).send()
-                })
+                .call(op, || self.client.get_role().role_name(name).send())
                 .await,
         )?;
-        let Some(role) = out.and_then(|o| o.role) else {
+        let Some(out) = out else {
             return Ok(None);
         };
+        let role = required(&op, "Role", out.role)?;
+        same_name(&op, &role.role_name)?;
         let mut spec = Map::new();
         spec.insert("RoleName".into(), json!(role.role_name));
         spec.insert("Path".into(), json!(role.path));

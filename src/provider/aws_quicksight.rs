@@ -15,8 +15,8 @@ use aws_sdk_quicksight::Client;
 use serde_json::{Map, Value, json};
 
 use super::aws_common::{
-    Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, spec_tags,
-    tag_diff, tags_list, tags_map, to_json, unsupported,
+    Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, required,
+    spec_tags, tag_diff, tags_list, tags_map, to_json, unsupported,
 };
 use super::{Provider, ProviderError};
 use crate::kinds::KindDef;
@@ -181,9 +181,10 @@ impl QuickSightProvider {
         kind: &str,
         id: &str,
     ) -> Result<Option<sdk::types::DataSource>, ProviderError> {
-        Ok(optional(
+        let op = Op::read(SVC, "DescribeDataSource", kind, id);
+        optional(
             self.caller
-                .call(Op::read(SVC, "DescribeDataSource", kind, id), || {
+                .call(op, || {
                     self.client
                         .describe_data_source()
                         .aws_account_id(self.caller.account())
@@ -192,7 +193,8 @@ impl QuickSightProvider {
                 })
                 .await,
         )?
-        .and_then(|o| o.data_source))
+        .map(|o| required(&op, "DataSource", o.data_source))
+        .transpose()
     }
 
     async fn read_source(&self, kind: &str, id: &str) -> Result<Option<Value>, ProviderError> {
@@ -336,9 +338,10 @@ impl QuickSightProvider {
     // ---- data sets --------------------------------------------------------
 
     async fn read_set(&self, kind: &str, id: &str) -> Result<Option<Value>, ProviderError> {
+        let op = Op::read(SVC, "DescribeDataSet", kind, id);
         let out = self
             .caller
-            .call(Op::read(SVC, "DescribeDataSet", kind, id), || {
+            .call(op, || {
                 self.client
                     .describe_data_set()
                     .aws_account_id(self.caller.account())
@@ -359,9 +362,10 @@ impl QuickSightProvider {
             }
             other => optional(other)?,
         };
-        let Some(ds) = out.and_then(|o| o.data_set) else {
+        let Some(out) = out else {
             return Ok(None);
         };
+        let ds = required(&op, "DataSet", out.data_set)?;
         let arn = ds.arn.clone().unwrap_or_else(|| self.arn("dataset", id));
         let mut spec = project(&SHAPES, "DataSetSpec", &to_json(&types::DataSet::from(ds))?)
             .as_object()

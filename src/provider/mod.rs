@@ -77,6 +77,14 @@ pub enum ProviderError {
         operation: String,
         message: String,
     },
+    /// A successful answer that is not what the API promises (a member it
+    /// always carries is missing): never acted on, never retried.
+    #[error("{service} `{operation}` returned a malformed answer: {message}")]
+    Malformed {
+        service: String,
+        operation: String,
+        message: String,
+    },
     #[error("{0}")]
     Other(String),
 }
