@@ -321,3 +321,22 @@ fn ignore_changes_names_spec_fields() {
         "resources/a.json:3:64 `lifecycle.ignore_changes` of `glue_database.warehouse` names `Descripton`, which is not a field of CreateDatabaseRequest [did you mean `Description`?]"
     );
 }
+
+#[test]
+fn ignore_changes_cannot_name_the_identity() {
+    let r = Repo::new();
+    r.write(
+        "resources/a.json",
+        &json!({"type": "glue_database", "name": "warehouse",
+                "spec": {"DatabaseInput": {"Name": "wh"}},
+                "lifecycle": {"ignore_changes": ["DatabaseInput.Name"]}}),
+    );
+    let e = one(&r);
+    assert!(
+        e.contains(
+            "names `DatabaseInput.Name`, the resource's identity, which cannot be left to AWS"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("rename it in the file"), "{e}");
+}

@@ -862,21 +862,41 @@ fn validate_spec(r: &Resource, sources: &Sources, diags: &mut Diagnostics) {
             let pointer = crate::plan::unmanaged::to_pointer(path);
             let bad = if pointer.len() < 2 {
                 Some(("an empty path".to_string(), None))
+            } else if r
+                .kind
+                .identity
+                .iter()
+                .any(|id| id.starts_with(&pointer) || pointer.starts_with(id))
+            {
+                // The identity names the resource: leaving it to AWS would
+                // make twh manage a different resource than the file names.
+                Some((
+                    format!("`{path}`, the resource's identity, which cannot be left to AWS"),
+                    Some("remove it from `ignore_changes`; to change the identity, rename it in the file".to_string()),
+                ))
             } else {
                 validate::check_path(shapes, r.kind.spec_shape, &pointer)
                     .err()
-                    .map(|(seg, hint)| (format!("`{seg}`"), hint))
+                    .map(|(seg, hint)| {
+                        (
+                            format!("`{seg}`, which is not a field of {}", r.kind.spec_shape),
+                            hint,
+                        )
+                    })
             };
             if let Some((what, hint)) = bad {
                 let at = format!("{}/lifecycle/ignore_changes/{i}", r.origin.pointer);
                 diags.push(
                     Diagnostic::error(format!(
-                        "`lifecycle.ignore_changes` of `{}` names {what}, which is not a field of {}",
-                        r.addr, r.kind.spec_shape
+                        "`lifecycle.ignore_changes` of `{}` names {what}",
+                        r.addr
                     ))
                     .at(Some(sources.locate(&r.origin.file, &at, false)))
                     .hint_opt(hint.or_else(|| {
-                        Some(format!("paths look like `A.B.C`; see `twh schema {}`", r.kind.name))
+                        Some(format!(
+                            "paths look like `A.B.C`; see `twh schema {}`",
+                            r.kind.name
+                        ))
                     })),
                 );
             }
