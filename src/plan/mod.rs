@@ -22,7 +22,7 @@ use crate::state::{ResourceStatus, StateFile};
 pub use resolve::{Desired, resolve};
 
 /// Version of the `--output json` plan format. Minor bumps add fields only.
-pub const FORMAT_VERSION: &str = "1.0";
+pub const FORMAT_VERSION: &str = "1.1";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
