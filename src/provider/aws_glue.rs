@@ -367,9 +367,8 @@ impl GlueProvider {
         kind: &str,
         ids: &[String],
     ) -> Result<Vec<Option<Value>>, ProviderError> {
-        let chunks: Vec<&[String]> = ids.chunks(BATCH).collect();
-        let found = concurrently(chunks, |names| async move {
-            let op = Op::read(SVC, "BatchGetCrawlers", kind, "*");
+        let op = Op::read(SVC, "BatchGetCrawlers", kind, "*");
+        let found = batch_by_name(ids, op, |names| async move {
             let out = self
                 .caller
                 .call(op, || {
@@ -385,19 +384,9 @@ impl GlueProvider {
                 .into_iter()
                 .map(|c| Ok((required(&op, "Crawlers[].Name", c.name.clone())?, c)))
                 .collect::<Result<Vec<_>, ProviderError>>()?;
-            answered_every(
-                &op,
-                names,
-                crawlers.iter().map(|(n, _)| n.as_str()),
-                out.crawlers_not_found.as_deref().unwrap_or_default(),
-            )?;
-            Ok(crawlers)
+            Ok((crawlers, out.crawlers_not_found.unwrap_or_default()))
         })
         .await?;
-        let mut by_name: HashMap<String, sdk::types::Crawler> =
-            found.into_iter().flatten().collect();
-        let found: Vec<Option<sdk::types::Crawler>> =
-            ids.iter().map(|id| by_name.remove(id)).collect();
         concurrently(ids.iter().zip(found), |(id, c)| async move {
             match c {
                 None => Ok(None),
@@ -511,9 +500,8 @@ impl GlueProvider {
         kind: &str,
         ids: &[String],
     ) -> Result<Vec<Option<Value>>, ProviderError> {
-        let chunks: Vec<&[String]> = ids.chunks(BATCH).collect();
-        let found = concurrently(chunks, |names| async move {
-            let op = Op::read(SVC, "BatchGetJobs", kind, "*");
+        let op = Op::read(SVC, "BatchGetJobs", kind, "*");
+        let found = batch_by_name(ids, op, |names| async move {
             let out = self
                 .caller
                 .call(op, || {
@@ -529,17 +517,9 @@ impl GlueProvider {
                 .into_iter()
                 .map(|j| Ok((required(&op, "Jobs[].Name", j.name.clone())?, j)))
                 .collect::<Result<Vec<_>, ProviderError>>()?;
-            answered_every(
-                &op,
-                names,
-                jobs.iter().map(|(n, _)| n.as_str()),
-                out.jobs_not_found.as_deref().unwrap_or_default(),
-            )?;
-            Ok(jobs)
+            Ok((jobs, out.jobs_not_found.unwrap_or_default()))
         })
         .await?;
-        let mut by_name: HashMap<String, sdk::types::Job> = found.into_iter().flatten().collect();
-        let found: Vec<Option<sdk::types::Job>> = ids.iter().map(|id| by_name.remove(id)).collect();
         concurrently(ids.iter().zip(found), |(id, j)| async move {
             match j {
                 None => Ok(None),
@@ -629,6 +609,38 @@ impl GlueProvider {
 /// A batch read must account for every name asked: found or listed as not
 /// found. A name in neither means the answer was cut short or mangled, and
 /// taking it as "absent" would make the plan create a duplicate.
+/// Reads `ids` through a Glue batch-get API (`BatchGetCrawlers`,
+/// `BatchGetJobs`), `BATCH` names a call, concurrently. `get` makes one call
+/// and returns what it found, by name, and the names AWS lists as not found;
+/// every name asked must be in one or the other. The result follows `ids`,
+/// `None` where absent.
+async fn batch_by_name<'a, T, F, Fut>(
+    ids: &'a [String],
+    op: Op<'_>,
+    get: F,
+) -> Result<Vec<Option<T>>, ProviderError>
+where
+    F: Fn(&'a [String]) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<(String, T)>, Vec<String>), ProviderError>>,
+{
+    let found = concurrently(ids.chunks(BATCH), |names| {
+        let call = get(names);
+        async move {
+            let (items, not_found) = call.await?;
+            answered_every(
+                &op,
+                names,
+                items.iter().map(|(n, _)| n.as_str()),
+                &not_found,
+            )?;
+            Ok(items)
+        }
+    })
+    .await?;
+    let mut by_name: HashMap<String, T> = found.into_iter().flatten().collect();
+    Ok(ids.iter().map(|id| by_name.remove(id)).collect())
+}
+
 fn answered_every<'a>(
     op: &Op<'_>,
     asked: &[String],
