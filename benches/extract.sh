@@ -25,15 +25,16 @@ SEQ_EVENTS="${SEQ_EVENTS:-4}"   # one-at-a-time baseline: SEQ_EVENTS x ORDERS_PE
 PORT="${PORT:-8790}"
 
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin twh-extract
+cargo build --release --quiet --manifest-path "$root/Cargo.toml" -p twh -p twh-fakes --bin twh-extract --bin twh-fakes
 BIN="$CARGO_TARGET_DIR/release/twh-extract"
+FAKES="$CARGO_TARGET_DIR/release/twh-fakes"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 start_fake() { # port events orders_per_event charges
-    "$BIN" fake-sources --port "$1" --seed 1 --events "$2" --orders-per-event "$3" \
+    "$FAKES" serve --port "$1" --seed 1 --events "$2" --orders-per-event "$3" \
         --charges "$4" --latency-ms "$LATENCY_MS" >"$work/fake-$1.out" 2>&1 &
     pids+=("$!")
     for _ in $(seq 1 100); do grep -q '^ready' "$work/fake-$1.out" && return; sleep 0.1; done

@@ -1,14 +1,13 @@
-//! The `twh-extract` binary as a user meets it: help, the fake servers as a
-//! process, status, missing credentials, and secrets that never show.
+//! The `twh-extract` binary as a user meets it: help, status, missing
+//! credentials, and secrets that never show.
 
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::Command;
 use twh::extract::env::{STRIPE_API_KEY, TICKETSAUCE_CLIENT_ID, TICKETSAUCE_CLIENT_SECRET};
-use twh::extract::fake::{self, FakeConfig, FakeServer};
+use twh_fakes::{self as fake, FakeConfig, FakeServer};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_twh-extract"));
@@ -80,61 +79,6 @@ async fn help_shows_examples_and_hides_the_fakes() {
         .await
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
-}
-
-#[tokio::test]
-async fn fake_sources_runs_as_a_process_and_prints_its_urls() {
-    let mut child = bin()
-        .args([
-            "fake-sources",
-            "--port",
-            "0",
-            "--seed",
-            "3",
-            "--events",
-            "2",
-        ])
-        .args([
-            "--orders-per-event",
-            "5",
-            "--charges",
-            "50",
-            "--latency-ms",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-        .await
-        .expect("ready in time")
-        .expect("read")
-        .expect("a line");
-    assert!(
-        line.starts_with("ready ticketsauce=http://127.0.0.1:"),
-        "{line}"
-    );
-    let stripe = line
-        .split("stripe=")
-        .nth(1)
-        .expect("stripe url")
-        .trim()
-        .to_owned();
-    let body: serde_json::Value = reqwest::Client::new()
-        .get(format!("{stripe}/v1/charges?limit=3"))
-        .bearer_auth(fake::STRIPE_KEY)
-        .send()
-        .await
-        .expect("request")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(body["data"].as_array().map(Vec::len), Some(3));
-    assert_eq!(body["has_more"], true);
-    child.start_kill().expect("kill");
-    let _ = child.wait().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

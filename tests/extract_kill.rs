@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use rand::{Rng as _, SeedableRng as _};
 use tokio::process::Command;
 use twh::extract::env::{STRIPE_API_KEY, TICKETSAUCE_CLIENT_ID, TICKETSAUCE_CLIENT_SECRET};
-use twh::extract::fake::{self, FakeConfig, FakeServer, Faults, lake};
+use twh_fakes::{self as fake, FakeConfig, FakeServer, Faults, lake};
 
 fn extract(f: &FakeServer, dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_twh-extract"));

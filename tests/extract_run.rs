@@ -10,11 +10,11 @@ use std::time::Duration;
 use serde_json::Value;
 use twh::extract::credentials::Credentials;
 use twh::extract::env::{STRIPE_API_KEY, TICKETSAUCE_CLIENT_ID, TICKETSAUCE_CLIENT_SECRET};
-use twh::extract::fake::stripe::Kind;
-use twh::extract::fake::{self, FakeConfig, FakeServer, Faults, lake};
 use twh::extract::progress::Silent;
 use twh::extract::summary::{RunSummary, StreamStatus};
 use twh::extract::{self as ex, RunSettings, partition};
+use twh_fakes::stripe::Kind;
+use twh_fakes::{self as fake, FakeConfig, FakeServer, Faults, lake};
 
 fn settings(f: &FakeServer) -> RunSettings {
     let mut s = RunSettings::default();

@@ -14,9 +14,9 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use tokio::process::Command;
 use twh::extract::env::{STRIPE_API_KEY, TICKETSAUCE_CLIENT_ID, TICKETSAUCE_CLIENT_SECRET};
-use twh::extract::fake::{self, FakeConfig, FakeServer, Faults, lake};
 use twh::extract::sink::Sink as _;
 use twh::extract::sink::s3::S3Sink;
+use twh_fakes::{self as fake, FakeConfig, FakeServer, Faults, lake};
 
 fn emulator() -> String {
     std::env::var("TWH_EMULATOR_URL").unwrap_or_else(|_| {

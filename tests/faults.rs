@@ -268,7 +268,7 @@ fn target_of(op: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extract_to_s3_with_thirty_percent_errors_lands_every_record_once() {
     use twh::extract::env::{STRIPE_API_KEY, TICKETSAUCE_CLIENT_ID, TICKETSAUCE_CLIENT_SECRET};
-    use twh::extract::fake::{self, FakeConfig, FakeServer, lake};
+    use twh_fakes::{self as fake, FakeConfig, FakeServer, lake};
 
     let emu = PrivateEmulator::start();
     let s3 = aws_sdk_s3::Client::from_conf(

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use common::emulator::{Estate, PrivateEmulator, output_text};
 use serde_json::json;
 use twh::extract::env::{STRIPE_API_KEY, TICKETSAUCE_CLIENT_ID, TICKETSAUCE_CLIENT_SECRET};
-use twh::extract::fake::{self, FakeConfig, FakeServer};
+use twh_fakes::{self as fake, FakeConfig, FakeServer};
 
 const PW_VAR: &str = "TWH_TEST_PG_PASSWORD";
 

@@ -16,18 +16,21 @@ LAKE="${LAKE:-$root/target/demo-lake}"
 # The sample data: generated from this seed, the same on every machine.
 FAKE_ARGS=(--seed 42 --events 20 --orders-per-event 200 --charges 100000 --malformed-every 997)
 
-bin() {
-    if [ -z "${TWH_EXTRACT:-}" ]; then
-        cargo build --quiet --manifest-path "$root/Cargo.toml" --bin twh-extract >&2
-        TWH_EXTRACT="${CARGO_TARGET_DIR:-$root/target}/debug/twh-extract"
+build() {
+    if [ -z "${TWH_EXTRACT:-}" ] || [ -z "${TWH_FAKES:-}" ]; then
+        cargo build --quiet --locked --manifest-path "$root/Cargo.toml" --workspace --bins >&2
+        TWH_EXTRACT="${TWH_EXTRACT:-${CARGO_TARGET_DIR:-$root/target}/debug/twh-extract}"
+        TWH_FAKES="${TWH_FAKES:-${CARGO_TARGET_DIR:-$root/target}/debug/twh-fakes}"
     fi
-    "$TWH_EXTRACT" "$@"
 }
+bin() { build; "$TWH_EXTRACT" "$@"; }
+# The fake APIs are the dev-only twh-fakes binary, not part of twh-extract.
+fakes() { build; "$TWH_FAKES" "$@"; }
 
 case "${1:-}" in
 fakes)
     echo "serving the fakes on 127.0.0.1:$PORT with 20 ms latency; Ctrl-C stops them" >&2
-    bin fake-sources --port "$PORT" --latency-ms 20 "${FAKE_ARGS[@]}"
+    fakes serve --port "$PORT" --latency-ms 20 "${FAKE_ARGS[@]}"
     ;;
 run)
     bin run --source all --sink "$LAKE" \
@@ -41,7 +44,7 @@ status)
     bin status --sink "$LAKE"
     ;;
 verify)
-    bin fake-verify --sink "$LAKE" "${FAKE_ARGS[@]}"
+    fakes verify --sink "$LAKE" "${FAKE_ARGS[@]}"
     ;;
 change)
     curl -fsS -X POST "http://127.0.0.1:$PORT/_fake/stripe/mutate?kind=charges&n=${2:-5}"; echo

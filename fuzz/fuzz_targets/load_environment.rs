@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use twh::config::{InputFile, Inputs, LoadOptions, load_inputs};
+use twh_core::config::{InputFile, Inputs, LoadOptions, load_inputs};
 
 const RESOURCE: &[u8] = br#"{"type": "glue_crawler", "name": "orders", "spec": {
   "Name": "orders-${env}", "Role": "${var.role}", "DatabaseName": "${var.database}",
@@ -27,5 +27,5 @@ fuzz_target!(|data: &[u8]| {
             require_secrets: false,
         },
     );
-    let _ = twh::diag::render(&diags, &cfg.sources, false);
+    let _ = twh_core::diag::render(&diags, &cfg.sources, false);
 });

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use twh::config::{InputFile, Inputs, LoadOptions, load_inputs};
+use twh_core::config::{InputFile, Inputs, LoadOptions, load_inputs};
 
 const ENVIRONMENT: &[u8] = br#"{"region": "us-east-1", "variables": {"lake_bucket": "twh-lake", "workers": 2, "tags": {"team": "data"}}}"#;
 
@@ -26,5 +26,5 @@ fuzz_target!(|data: &[u8]| {
             require_secrets: true,
         },
     );
-    let _ = twh::diag::render(&diags, &cfg.sources, true);
+    let _ = twh_core::diag::render(&diags, &cfg.sources, true);
 });

@@ -3,7 +3,7 @@
 //!
 //! The generator reads the AWS models in `codegen/models/` (botocore's `service-2.json`),
 //! the roots in [`roots::SERVICES`], and the source of the SDK crates in `Cargo.lock`, and
-//! writes `src/spec/generated/`. Pipeline: [`botocore`] parses a model, [`sdk`] reads what
+//! writes `crates/spec/src/generated/`. Pipeline: [`botocore`] parses a model, [`sdk`] reads what
 //! the SDK crate offers, [`resolve`] joins them into the shapes to emit, [`emit`] writes
 //! Rust, and rustfmt formats it (so `cargo fmt` leaves the files alone).
 
@@ -25,7 +25,7 @@ pub type Result<T, E = Box<dyn std::error::Error + Send + Sync>> = std::result::
 pub const BOTOCORE_VERSION: &str = "1.44.8";
 
 /// Where generated files go, relative to the repository root.
-pub const GENERATED_DIR: &str = "src/spec/generated";
+pub const GENERATED_DIR: &str = "crates/spec/src/generated";
 
 /// One file the generator writes.
 pub struct GeneratedFile {

@@ -1,6 +1,6 @@
 //! `cargo xtask <task>`: repository tasks for twh.
 //!
-//! - `codegen [--check]`: write `src/spec/generated/` from the AWS models (`--check`: only
+//! - `codegen [--check]`: write `crates/spec/src/generated/` from the AWS models (`--check`: only
 //!   compare, exit 1 when the committed files are stale).
 //! - `fetch-models [--version X]`: refresh `codegen/models/` from botocore on PyPI.
 

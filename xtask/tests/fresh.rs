@@ -1,4 +1,4 @@
-//! The committed `src/spec/generated/` is exactly what the generator writes today, so a
+//! The committed `crates/spec/src/generated/` is exactly what the generator writes today, so a
 //! change to the models, the roots, the generator or an SDK version in `Cargo.lock` cannot
 //! land without its regenerated output.
 
