@@ -415,3 +415,27 @@ fn a_state_overwritten_during_sync_stops_it_without_clobbering() {
         &|bytes| std::fs::write(&path, bytes).expect("write"),
     );
 }
+
+/// `twh state list` reads the environment file for its backend only, with
+/// the same reader and diagnostics as `twh validate` (it used to parse the
+/// file a second time and print serde's bare message).
+#[test]
+fn state_commands_report_a_bad_environment_file_like_validate() {
+    let repo = Repo::new();
+    repo.small_estate();
+    repo.write_text(
+        "resources/environments/dev.json",
+        "{\n  \"regon\": \"us-east-1\"\n}\n",
+    );
+    let o = twh(&repo)
+        .args(["state", "list", "--env", "dev"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("resources/environments/dev.json:2:"),
+        "no line:column: {err}"
+    );
+    assert!(err.contains("did you mean `region`?"), "no hint: {err}");
+}

@@ -104,18 +104,13 @@ pub async fn state_backend(
     let env = match env {
         Some(e) => e,
         None => {
-            let path = g.dir.join(format!("resources/environments/{}.json", g.env));
-            read = match fs_err::read_to_string(&path) {
-                Ok(t) => serde_json::from_str::<Environment>(&t)
-                    .map_err(|e| format!("{}: {e}; run `twh validate`", path.display()))?,
-                Err(_) => {
-                    return Err(format!(
-                        "environment `{}` is not defined: `{}` does not exist",
-                        g.env,
-                        path.display()
-                    ));
-                }
-            };
+            // The same reader and diagnostics as `twh validate` uses.
+            let (parsed, sources, diags) = crate::config::load_environment(&g.dir, &g.env);
+            read = parsed.ok_or_else(|| {
+                crate::diag::render(&diags, &sources, false)
+                    .trim_end()
+                    .to_string()
+            })?;
             &read
         }
     };

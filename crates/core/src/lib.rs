@@ -17,6 +17,7 @@ pub mod graph;
 pub mod kinds;
 pub mod ops;
 pub mod plan;
+pub mod pointer;
 pub mod provider;
 pub mod secret;
 pub mod spec;

@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -18,23 +17,9 @@ use super::aws_common::{Caller, Op};
 use super::aws_glue::GlueProvider;
 use super::aws_iam::IamProvider;
 use super::aws_quicksight::QuickSightProvider;
+use super::timeouts::{CONNECT_TIMEOUT, attempt_timeout};
 use twh_core::kinds::Service;
 use twh_core::provider::{CallLog, Identity, OutputResolver, ProviderError, Providers};
-
-/// Default limit on one attempt of one API call: a request that hangs
-/// (a lost answer, a stuck connection) becomes a timeout, which twh retries
-/// like any transient failure, instead of stalling a sync for ever.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The attempt timeout: [`ATTEMPT_TIMEOUT`] unless `TWH_ATTEMPT_TIMEOUT_MS`
-/// says otherwise (tests that inject hangs shorten it).
-pub fn attempt_timeout() -> Duration {
-    std::env::var(twh_core::env::ATTEMPT_TIMEOUT_MS)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(ATTEMPT_TIMEOUT, Duration::from_millis)
-}
 
 /// Checks `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` before the SDK
 /// reads them: the SDK only logs a warning for an empty or invalid value and

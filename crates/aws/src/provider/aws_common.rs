@@ -128,7 +128,7 @@ where
                 operation,
                 message: format!(
                     "no answer within {} ms (the per-attempt timeout; {} changes it)",
-                    super::aws::attempt_timeout().as_millis(),
+                    super::timeouts::attempt_timeout().as_millis(),
                     twh_core::env::ATTEMPT_TIMEOUT_MS
                 ),
             };

@@ -8,3 +8,4 @@ pub mod aws_common;
 pub mod aws_glue;
 pub mod aws_iam;
 pub mod aws_quicksight;
+pub mod timeouts;

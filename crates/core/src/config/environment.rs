@@ -2,6 +2,13 @@
 //! environment's variables, region, account and state backend.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::files::{parse_input, read_input};
+use super::model::{InputFile, Sources};
+use super::resource::{serde_pointer, unknown_field_hint};
+use super::validate;
+use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 
 use serde_json::Value;
 
@@ -150,6 +157,100 @@ pub fn hint_for(pointer: &str, msg: &str) -> Option<String> {
             r#"an environment file is an object: {"region": "us-east-1", "variables": {...}, "state": {"backend": "local"}}"#,
         ),
         _ => None,
+    }
+}
+
+/// The environment file's bytes, or a diagnostic naming the defined
+/// environments when it does not exist.
+pub(super) fn read_environment(
+    root: &Path,
+    env: &str,
+    diags: &mut Diagnostics,
+) -> Option<InputFile> {
+    let rel = PathBuf::from(format!("resources/environments/{env}.json"));
+    if !root.join(&rel).is_file() {
+        let known = available(root);
+        diags.push(
+            Diagnostic::error(format!(
+                "environment `{}` is not defined: `{}` does not exist",
+                crate::diag::printable(env),
+                rel.display()
+            ))
+            .hint_opt(Some(
+                match did_you_mean(env, known.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `--env {s}`?"),
+                    None if known.is_empty() => {
+                        "create it, e.g. {\"region\": \"us-east-1\", \"variables\": {}}".into()
+                    }
+                    None => format!("defined environments: {}", known.join(", ")),
+                },
+            )),
+        );
+        return None;
+    }
+    read_input(root, rel, diags)
+}
+
+/// Parses and checks an environment file.
+pub(super) fn parse_environment(
+    file: InputFile,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Option<Environment> {
+    let rel = file.path.clone();
+    let doc = parse_input(file, sources, diags)?;
+    // serde would also read the struct from an array.
+    if !doc.is_object() {
+        diags.push(
+            Diagnostic::error(format!(
+                "invalid environment file: expected an object, found {}",
+                validate::json_type(&doc)
+            ))
+            .at(Some(sources.locate(&rel, "", false)))
+            .hint_opt(hint_for("", "invalid type")),
+        );
+        return None;
+    }
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_path_to_error::Deserializer::new(&doc, &mut track);
+    match <Environment as serde::Deserialize>::deserialize(de) {
+        Ok(e) => {
+            let mut problems = check(&e);
+            if let StateBackend::S3 { bucket, key, .. } = &e.state
+                && let Err((field, msg)) = crate::state::check_location(bucket, key)
+            {
+                problems.push(Problem {
+                    pointer: format!("/state/{field}"),
+                    message: msg,
+                    hint: if field == "bucket" {
+                        "the bucket must exist (versioning on); twh never creates it".into()
+                    } else {
+                        "each environment keeps its state in one object of its own".into()
+                    },
+                });
+            }
+            for p in &problems {
+                diags.push(
+                    Diagnostic::error(format!("invalid environment file: {}", p.message))
+                        .at(Some(sources.locate(&rel, &p.pointer, false)))
+                        .hint(p.hint.clone()),
+                );
+            }
+            problems.is_empty().then_some(e)
+        }
+        Err(err) => {
+            let pointer = serde_pointer(&track.path());
+            let msg = err.to_string();
+            let hint = unknown_field_hint(&msg);
+            let at_key = hint.is_some();
+            let hint = hint.or_else(|| hint_for(&pointer, &msg));
+            diags.push(
+                Diagnostic::error(format!("invalid environment file: {msg}"))
+                    .at(Some(sources.locate(&rel, &pointer, at_key)))
+                    .hint_opt(hint),
+            );
+            None
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::interpolate::has_placeholder;
 use super::locate::escape;
 use crate::diag::did_you_mean;
+use crate::pointer::display_path;
 use crate::spec::model::{ServiceShapes, ShapeKind};
 
 /// One problem at a JSON pointer inside the spec.
@@ -296,23 +297,6 @@ pub fn json_type(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// `/Targets/S3Targets/0/Path` → `Targets.S3Targets[0].Path`.
-pub fn display_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for seg in pointer.split('/').skip(1) {
-        let seg = seg.replace("~1", "/").replace("~0", "~");
-        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
-            out.push_str(&format!("[{seg}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(&seg);
-        }
-    }
-    out
 }
 
 fn where_(path: &str) -> String {

@@ -469,7 +469,7 @@ fn compare(
                 .replace_paths
                 .iter()
                 .filter(|p| l.pointer(p) != desired_cmp.pointer(p))
-                .map(|p| crate::config::validate::display_path(p))
+                .map(|p| crate::pointer::display_path(p))
                 .collect();
             if paths.is_empty() {
                 (Action::Update, paths, None)

@@ -127,7 +127,7 @@ pub async fn resolve(
                 r.kind
                     .identity
                     .iter()
-                    .map(|p| format!("`{}`", crate::config::validate::display_path(p)))
+                    .map(|p| format!("`{}`", crate::pointer::display_path(p)))
                     .collect::<Vec<_>>()
                     .join(" and ")
             )));

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::config::Lifecycle;
 use crate::kinds::KindDef;
+use crate::pointer::{display_path, to_pointer};
 
 /// The pointers twh leaves to AWS for this resource, given the file's spec.
 fn candidates(kind: &KindDef, lifecycle: &Lifecycle, desired: &Value) -> Vec<(String, bool)> {
@@ -56,7 +57,7 @@ pub fn graft(
                 if let Some(a) = applied.as_deref_mut() {
                     set(a, p, v.clone());
                 }
-                shown.push(crate::config::validate::display_path(p));
+                shown.push(display_path(p));
             }
             None => {
                 // Nothing in AWS: an ignored field is not sent either, so
@@ -80,29 +81,6 @@ pub fn strip(kind: &KindDef, spec: &mut Value) {
     for p in kind.unmanaged {
         remove(spec, p);
     }
-}
-
-/// `a.b.c` or `/a/b/c` → `/a/b/c`; `a[0].b` → `/a/0/b`.
-pub fn to_pointer(path: &str) -> String {
-    if path.starts_with('/') {
-        return path.to_string();
-    }
-    let mut out = String::new();
-    for seg in path.split('.') {
-        let (name, rest) = seg.split_once('[').unwrap_or((seg, ""));
-        if !name.is_empty() {
-            out.push('/');
-            out.push_str(&name.replace('~', "~0").replace('/', "~1"));
-        }
-        for idx in rest.split('[') {
-            let idx = idx.trim_end_matches(']');
-            if !idx.is_empty() {
-                out.push('/');
-                out.push_str(idx);
-            }
-        }
-    }
-    out
 }
 
 fn unescape(seg: &str) -> String {

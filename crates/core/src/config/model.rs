@@ -1,0 +1,148 @@
+//! The loaded estate as values: [`Config`] (the environment and its
+//! resources), each [`Resource`] with its [`Origin`] and [`Lifecycle`], the
+//! [`Sources`] kept for rendering diagnostics, and the loader's inputs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::addr::Address;
+use crate::diag::{Location, SourceLookup};
+use crate::graph::Graph;
+use crate::kinds::KindDef;
+
+use super::environment::{Environment, StateBackend};
+use super::locate::Positions;
+
+/// Where a resource was declared: its file (relative to the repository
+/// directory) and the JSON pointer of the resource object in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub pointer: String,
+}
+
+/// `lifecycle` settings of a resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lifecycle {
+    /// Refuse to delete or replace this resource.
+    #[serde(default)]
+    pub prevent_destroy: bool,
+    /// Allow taking over a live resource that a CloudFormation stack created.
+    #[serde(default)]
+    pub adopt_from_cloudformation: bool,
+    /// Spec fields (`A.B` or JSON pointers) left to someone else: twh keeps
+    /// AWS's value, never compares it, and lists it as unmanaged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore_changes: Vec<String>,
+}
+
+/// One declared resource after phase-one interpolation.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub addr: Address,
+    pub kind: &'static KindDef,
+    /// The spec with `${env}` and `${var...}` substituted; `${ref:...}`,
+    /// `${cfn:...}` and `${env_var:...}` still in place.
+    pub spec: Value,
+    pub lifecycle: Lifecycle,
+    /// Resources this one depends on (references and `depends_on`).
+    pub depends_on: Vec<Address>,
+    pub origin: Origin,
+}
+
+/// The loaded, validated desired estate of one environment.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub root: PathBuf,
+    pub env_name: String,
+    pub env: Option<Environment>,
+    pub resources: Vec<Resource>,
+    pub graph: Graph,
+    pub sources: Sources,
+    /// Address → position in `resources`.
+    pub(super) index: HashMap<Address, usize>,
+}
+
+impl Config {
+    pub fn resource(&self, addr: &Address) -> Option<&Resource> {
+        self.index.get(addr).map(|i| &self.resources[*i])
+    }
+
+    pub fn environment(&self) -> Environment {
+        self.env.clone().unwrap_or_else(|| Environment {
+            region: None,
+            account_id: None,
+            variables: BTreeMap::new(),
+            state: StateBackend::Local,
+        })
+    }
+}
+
+/// The text and value positions of every file read, for placing and
+/// rendering diagnostics.
+#[derive(Debug, Default)]
+pub struct Sources {
+    files: HashMap<PathBuf, (String, Positions)>,
+}
+
+impl Sources {
+    pub(super) fn add(&mut self, file: PathBuf, text: String, positions: Positions) {
+        self.files.insert(file, (text, positions));
+    }
+
+    /// The location of `pointer` in `file` (of the member's key if `at_key`).
+    pub fn locate(&self, file: &Path, pointer: &str, at_key: bool) -> Location {
+        let (line, column) = self
+            .files
+            .get(file)
+            .and_then(|(_, p)| {
+                if at_key {
+                    p.key(pointer)
+                } else {
+                    p.value(pointer)
+                }
+            })
+            .unwrap_or((1, 1));
+        Location {
+            file: file.to_path_buf(),
+            line,
+            column,
+        }
+    }
+}
+
+impl SourceLookup for Sources {
+    fn line(&self, file: &Path, line: usize) -> Option<String> {
+        let (text, _) = self.files.get(file)?;
+        text.lines().nth(line.checked_sub(1)?).map(str::to_string)
+    }
+}
+
+/// Options for [`load`].
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Treat an unset `${env_var:...}` as an error (diff, sync) rather than a
+    /// warning (validate, which needs no secrets).
+    pub require_secrets: bool,
+}
+
+/// One input file, already read: its path relative to the repository and
+/// its bytes.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// A repository's files, read but not yet parsed: what [`load`] reads from
+/// disk, or what a caller that has no disk (the fuzz target) makes up.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// The environment file; `None` when it could not be read (reported).
+    pub environment: Option<InputFile>,
+    /// Resource files, in the order they are to be read.
+    pub resources: Vec<InputFile>,
+}
