@@ -439,3 +439,20 @@ fn state_commands_report_a_bad_environment_file_like_validate() {
     );
     assert!(err.contains("did you mean `region`?"), "no hint: {err}");
 }
+
+/// A state file twh cannot read is reported with its io cause and a hint,
+/// in the one error style (the cause used to be flattened away).
+#[test]
+fn an_unreadable_state_shows_its_cause_and_a_hint() {
+    let repo = Repo::new();
+    repo.small_estate();
+    // A directory where the state file should be: reading it fails with an
+    // io error on every platform.
+    std::fs::create_dir_all(repo.file("state/dev.json")).expect("mkdir");
+    let o = twh(&repo).arg("diff").output().expect("run");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("error: cannot read state"), "{err}");
+    assert!(err.contains("\n  Caused by: "), "no cause: {err}");
+    assert!(err.contains("\nhint: check that"), "no hint: {err}");
+}

@@ -80,6 +80,12 @@ fn report(diags: &Diagnostics, sources: &dyn SourceLookup) {
     }
 }
 
+/// A typed error with its causes and its own hint ([`crate::report`]).
+fn fail_error<E: std::error::Error + crate::report::Hint + 'static>(e: &E) -> u8 {
+    eprintln!("{}", crate::report::render_with_hint(e));
+    ERROR
+}
+
 fn fail(msg: impl Into<String>, hint: Option<String>) -> u8 {
     let mut d = Diagnostics::default();
     d.push(Diagnostic::error(msg).hint_opt(hint));
@@ -150,7 +156,7 @@ async fn diff(g: &Global, a: &args::PlanArgs) -> u8 {
     };
     let st = match ctx.backend.read().await {
         Ok(s) => s.unwrap_or_else(|| StateFile::new(&g.env)),
-        Err(e) => return fail(e.to_string(), None),
+        Err(e) => return fail_error(&e),
     };
     let plan = match plan::plan(
         &cfg,
@@ -238,12 +244,9 @@ fn lock_error(e: &StateError) -> u8 {
         ),
         StateError::Locked { holder } => fail(
             format!("the state is locked by {holder}"),
-            Some(format!(
-                "wait for that run to finish (or pass --lock-timeout 5m); if it died, remove the lock with `twh force-unlock {}`",
-                holder.id
-            )),
+            crate::report::Hint::hint(e),
         ),
-        other => fail(other.to_string(), None),
+        other => fail_error(other),
     }
 }
 
@@ -255,7 +258,7 @@ async fn sync_locked(
 ) -> u8 {
     let st = match ctx.backend.read().await {
         Ok(s) => s.unwrap_or_else(|| StateFile::new(&g.env)),
-        Err(e) => return fail(e.to_string(), None),
+        Err(e) => return fail_error(&e),
     };
     let plan = match plan::plan(
         cfg,
@@ -389,7 +392,7 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
                 Some("run `twh sync` first".into()),
             );
         }
-        Err(e) => return fail(e.to_string(), None),
+        Err(e) => return fail_error(&e),
     };
     match c {
         StateCommand::Pull => match state::render(&st) {
@@ -397,7 +400,7 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
                 print!("{text}");
                 OK
             }
-            Err(e) => fail(e.to_string(), None),
+            Err(e) => fail_error(&e),
         },
         StateCommand::Push(_) => unreachable!("handled above"),
         StateCommand::List => {
@@ -440,7 +443,7 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
                         );
                         OK
                     }
-                    Err(e) => fail(e.to_string(), None),
+                    Err(e) => fail_error(&e),
                 }
             } else {
                 fail(format!("`{address}` is not in state"), None)
@@ -510,11 +513,7 @@ async fn state_push(g: &Global, backend: &dyn state::Backend, a: &args::PushArgs
             }
             OK
         }
-        Err(e @ (StateError::Lineage { .. } | StateError::NotNewer { .. })) => fail(
-            e.to_string(),
-            Some("`twh state pull` shows the stored state; raise `serial` above it, or pass --force to replace it anyway".into()),
-        ),
-        Err(e) => fail(e.to_string(), None),
+        Err(e) => fail_error(&e),
     };
     if let Err(e) = backend.unlock(&lock.id).await {
         return fail(
@@ -561,7 +560,7 @@ async fn force_unlock(g: &Global, id: &str) -> u8 {
             eprintln!("Lock `{id}` removed.");
             OK
         }
-        Err(e) => fail(e.to_string(), None),
+        Err(e) => fail_error(&e),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod ops;
 pub mod plan;
 pub mod pointer;
 pub mod provider;
+pub mod report;
 pub mod secret;
 pub mod spec;
 pub mod state;

@@ -158,16 +158,8 @@ pub enum SinkError {
     Join(#[from] tokio::task::JoinError),
 }
 
-/// Renders an error and its causes, one per line, then its hint.
+/// Renders an error and its causes, one per line, then its hint: the one
+/// style both binaries use ([`twh_core::report`]).
 pub fn render(err: &(dyn std::error::Error + 'static), hint: Option<String>) -> String {
-    let mut out = format!("error: {err}");
-    let mut cur = err.source();
-    while let Some(cause) = cur {
-        out.push_str(&format!("\n  caused by: {cause}"));
-        cur = cause.source();
-    }
-    if let Some(h) = hint {
-        out.push_str(&format!("\n\nhint: {h}"));
-    }
-    out
+    twh_core::report::render(err, hint.as_deref())
 }

@@ -130,6 +130,32 @@ pub enum StateError {
     Backend(String),
 }
 
+impl crate::report::Hint for StateError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            StateError::Read { path, .. } => Some(format!(
+                "check that `{path}` exists and that you may read it (for the S3 backend: the bucket, key and credentials)"
+            )),
+            StateError::Write { path, .. } => Some(format!(
+                "check that you may write `{path}`; the state was not changed"
+            )),
+            StateError::Corrupt { .. } => Some(
+                "restore the state from its backup or version history, or `twh state push FILE` a good copy".into(),
+            ),
+            StateError::Version { .. } => Some("use the twh version that wrote this state, or a newer one".into()),
+            StateError::Lineage { .. } | StateError::NotNewer { .. } => Some(
+                "`twh state pull` shows the stored state; raise `serial` above it, or pass --force to replace it anyway".into(),
+            ),
+            StateError::Conflict { .. } => Some("run the command again: it reads the new state first".into()),
+            StateError::Locked { holder } => Some(format!(
+                "wait for that run to finish (or pass --lock-timeout 5m); if it died, remove the lock with `twh force-unlock {}`",
+                holder.id
+            )),
+            StateError::NotLocked { .. } | StateError::Backend(_) => None,
+        }
+    }
+}
+
 /// What a write may replace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overwrite {
