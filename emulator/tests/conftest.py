@@ -49,7 +49,9 @@ class Emulator:
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
-    env = dict(os.environ, PYTHONPATH=str(EMULATOR_DIR))
+    # Every answer the tests see is held to the botocore model of its
+    # operation (twh_emulator/shapecheck.py).
+    env = dict(os.environ, PYTHONPATH=str(EMULATOR_DIR), TWH_EMULATOR_SHAPECHECK="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "twh_emulator", "--port", "0"],
         cwd=EMULATOR_DIR,
@@ -67,9 +69,19 @@ def emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture(autouse=True)
-def clean(emulator: Emulator) -> None:
+def clean(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[None]:
     emulator.control("POST", "/_twh/reset")
-    emulator.control("POST", "/_twh/config", {"crawl_seconds": 0.3, "query_seconds": 0.05, "ingestion_seconds": 0.3})
+    emulator.control("POST", "/_twh/config", FAST)
+    yield
+    # No answer of the test may have failed the shape check, even one the
+    # test did not look at (tests that provoke failures clear them).
+    if "shape_failures_expected" not in request.keywords:
+        failures = emulator.control("GET", "/_twh/shapecheck")["failures"]
+        assert failures == [], f"answers that do not match the botocore model: {failures}"
+
+
+# Short timings so tests are fast (the defaults are in common.Settings).
+FAST = {"crawl_seconds": 0.3, "query_seconds": 0.05, "ingestion_seconds": 0.3}
 
 
 def wait_for(fn, predicate, timeout: float = 10.0, interval: float = 0.05) -> Any:
