@@ -67,6 +67,13 @@ class Settings:
 SETTINGS = Settings()
 
 
+# IAM propagation (an opt-in fault, POST /_twh/faults
+# {"iam_propagation_seconds": N}): when each role was created, by role name,
+# so Glue can refuse a role younger than N seconds (glue.py).
+ROLE_BIRTHS: dict[str, float] = {}
+IAM_PROPAGATION = {"seconds": 0.0}
+
+
 def faithful() -> bool:
     """True unless TWH_EMULATOR_VERBATIM=1: rewrite and fill answers the way
     AWS does (the default)."""

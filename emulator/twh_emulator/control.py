@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import athena, glue, quicksight, shapecheck
-from .common import DEFAULT_REGION, SCHEDULER, SETTINGS, STATE_LOCK, dumps, request_id
+from .common import DEFAULT_REGION, IAM_PROPAGATION, ROLE_BIRTHS, SCHEDULER, SETTINGS, STATE_LOCK, dumps, request_id
 
 READ_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Head", "Search", "Lookup")
 
@@ -85,6 +85,11 @@ class FaultConfig:
     # unapplied: the client was killed after deciding to change something
     # and before AWS heard of it.
     hang_before_mutation: int | None = None
+    # IAM eventual consistency: for this many seconds after a role is
+    # created, Glue CreateCrawler/UpdateCrawler/CreateJob/UpdateJob naming
+    # it fail with InvalidInputException "Service is unable to assume
+    # provided role..." (glue.check_role_propagated).
+    iam_propagation_seconds: float = 0.0
 
     @classmethod
     def parse(cls, spec: dict[str, Any]) -> "FaultConfig":
@@ -103,7 +108,10 @@ class FaultConfig:
             hang_ms=int(spec.get("hang_ms", 10_000)),
             hang_after_mutations=spec.get("hang_after_mutations"),
             hang_before_mutation=spec.get("hang_before_mutation"),
+            iam_propagation_seconds=float(spec.get("iam_propagation_seconds", 0.0)),
         )
+        if cfg.iam_propagation_seconds < 0:
+            raise ValueError("iam_propagation_seconds must not be negative")
         if not 0 <= cfg.throttle_rate + cfg.error_rate + cfg.timeout_rate <= 1:
             raise ValueError("throttle_rate + error_rate + timeout_rate must be between 0 and 1")
         for key in ("hang_after_mutations", "hang_before_mutation"):
@@ -126,6 +134,7 @@ class FaultConfig:
             "hang_ms": self.hang_ms,
             "hang_after_mutations": self.hang_after_mutations,
             "hang_before_mutation": self.hang_before_mutation,
+            "iam_propagation_seconds": self.iam_propagation_seconds,
         }
 
 
@@ -153,6 +162,7 @@ class Faults:
             # Answers held by the previous configuration go out now.
             self._release.set()
             self.config = cfg
+            IAM_PROPAGATION["seconds"] = cfg.iam_propagation_seconds
             # A seed makes the sequence of decisions reproducible for a
             # given sequence of requests.
             self._rng = random.Random(cfg.seed)
@@ -294,6 +304,7 @@ def reset_all() -> None:
         MALFORM.configure([])
         CALLS.clear()
         shapecheck.FAILURES.clear()
+        ROLE_BIRTHS.clear()
 
 
 def _json_reply(status: int, value: Any) -> tuple[int, list[tuple[str, str]], bytes]:

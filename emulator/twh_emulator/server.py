@@ -34,6 +34,7 @@ from werkzeug.serving import make_server
 from . import athena, control, glue, quicksight, shapecheck
 from .common import (
     DEFAULT_REGION,
+    ROLE_BIRTHS,
     SCHEDULER,
     STATE_LOCK,
     AwsError,
@@ -106,6 +107,13 @@ class EmulatorApp:
         access_key, region, service = signing_scope(environ)
         service = (service or "unknown").lower()
         operation, uri_params = _operation(service, environ, body)
+        prepare = getattr(MODULES.get(service), "prepare", None)
+        if prepare is not None and operation:
+            # The service's own rewriting of a request (e.g. Glue folding
+            # names to lower case), seen by our handlers and by moto alike.
+            body = prepare(operation, body)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         ctx = Context(
             environ=environ,
             method=environ["REQUEST_METHOD"],
@@ -150,6 +158,11 @@ class EmulatorApp:
         # after the check, since these answers are broken on purpose.
         status, headers, data, malformed = control.MALFORM.apply(service, operation, status, headers, data)
         malformed = malformed or bug
+        if service == "iam" and operation == "CreateRole" and status == 200:
+            # When each role was born, for the opt-in IAM propagation fault.
+            names = parse_qs(body.decode("utf-8", "replace")).get("RoleName")
+            if names:
+                ROLE_BIRTHS[names[0]] = time.time()
         held = control.FAULTS.hold_after(operation, status, decision)
         if held is not None:
             # Applied, logged as such, and answered late (or never, if the
