@@ -495,3 +495,25 @@ def test_views_go_stale_when_their_tables_change(athena, catalog):
     q = run(athena, "SELECT * FROM sales.ids")
     assert q["Status"]["StateChangeReason"].startswith("INVALID_VIEW: line 1:15: Failed analyzing stored view 'awsdatacatalog.sales.ids': ")
     assert "Table 'awsdatacatalog.sales.orders' does not exist" in q["Status"]["StateChangeReason"]
+
+
+def test_workgroup_defaults_athena_fills(athena):
+    athena.create_work_group(Name="bare")
+    config = athena.get_work_group(WorkGroup="bare")["WorkGroup"]["Configuration"]
+    assert config["EnforceWorkGroupConfiguration"] is True
+    assert config["PublishCloudWatchMetricsEnabled"] is True
+    assert config["RequesterPaysEnabled"] is False
+    assert config["EngineVersion"] == {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"}
+    assert "EnableMinimumEncryptionConfiguration" not in config, "a moto default AWS does not show"
+    athena.create_work_group(Name="partial", Configuration={"ResultConfiguration": {"OutputLocation": "s3://r/"}})
+    config = athena.get_work_group(WorkGroup="partial")["WorkGroup"]["Configuration"]
+    assert config["RequesterPaysEnabled"] is False and config["EngineVersion"]["SelectedEngineVersion"] == "AUTO"
+    assert "PublishCloudWatchMetricsEnabled" not in config
+    with pytest.raises(ClientError) as exc:
+        athena.create_work_group(Name="tagless", Tags=[])
+    assert exc.value.response["Error"]["Message"] == "Tags provided upon WorkGroup creation must not be empty"
+
+
+def test_query_execution_context_names_the_catalog(athena, catalog):
+    q = run(athena, "SELECT 1")
+    assert q["QueryExecutionContext"] == {"Database": "sales", "Catalog": "awsdatacatalog"}

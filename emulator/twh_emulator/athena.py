@@ -74,10 +74,11 @@ def _effective_engine(selected: str) -> str:
 
 def render_workgroup(wg: Any) -> dict[str, Any]:
     config = copy.deepcopy(wg.configuration)
-    config.setdefault("ResultConfiguration", {})
-    engine = config.get("EngineVersion") or dict(ENGINE)
-    engine["EffectiveEngineVersion"] = _effective_engine(engine.get("SelectedEngineVersion", "AUTO"))
-    config["EngineVersion"] = engine
+    if faithful():
+        config.setdefault("ResultConfiguration", {})
+        engine = config.get("EngineVersion") or dict(ENGINE)
+        engine["EffectiveEngineVersion"] = _effective_engine(engine.get("SelectedEngineVersion", "AUTO"))
+        config["EngineVersion"] = engine
     out = {
         "Name": wg.name,
         "State": wg.state,
@@ -96,14 +97,48 @@ def create_work_group(ctx: Context) -> dict[str, Any]:
     backend = _backend(ctx)
     if name in backend.work_groups:
         raise invalid(f"WorkGroup {name} is already created")
-    config = copy.deepcopy(p.get("Configuration") or {})
+    if faithful() and "Tags" in p and not p["Tags"]:
+        # terraform-provider-aws internal/service/athena/workgroup.go (older
+        # versions) sends Tags only when there are some, to "Prevent the
+        # below error: InvalidRequestException: Tags provided upon WorkGroup
+        # creation must not be empty".
+        raise invalid("Tags provided upon WorkGroup creation must not be empty")
+    sent = p.get("Configuration")
+    config = copy.deepcopy(sent or {})
     engine = config.get("EngineVersion")
     if engine is not None:
         # Only SelectedEngineVersion is an input; the effective one is computed.
         engine["EffectiveEngineVersion"] = _effective_engine(engine.get("SelectedEngineVersion", "AUTO"))
-    wg = backend.create_work_group(name, config, p.get("Description"), p.get("Tags") or [])
+    wg = backend.create_work_group(name, copy.deepcopy(config), p.get("Description"), p.get("Tags") or [])
+    # moto fills its own defaults (PublishCloudWatchMetricsEnabled false,
+    # EnableMinimumEncryptionConfiguration false, ...): replace them.
+    wg.configuration = workgroup_defaults(config, sent is None) if faithful() else config
     wg.twh_created = time.time()
     return {}
+
+
+def workgroup_defaults(config: dict[str, Any], none_sent: bool) -> dict[str, Any]:
+    """What Athena fills in a new workgroup's configuration.
+    - No Configuration at all: EnforceWorkGroupConfiguration true,
+      PublishCloudWatchMetricsEnabled true, RequesterPaysEnabled false and
+      engine AUTO -- terraform-provider-aws internal/service/athena/
+      workgroup_test.go TestAccAthenaWorkGroup_basic (a workgroup with only a
+      name; workgroup.go sends no Configuration) asserts
+      enforce_workgroup_configuration "true", publish_cloudwatch_metrics_enabled
+      "true", requester_pays_enabled "false", selected_engine_version "AUTO"
+      and an effective_engine_version.
+    - Always: RequesterPaysEnabled false and SelectedEngineVersion AUTO when
+      left out (botocore athena model, WorkGroupConfiguration.RequesterPaysEnabled
+      "The default is false", EngineVersion.SelectedEngineVersion "The
+      default is AUTO")."""
+    out = copy.deepcopy(config)
+    if none_sent:
+        out.setdefault("EnforceWorkGroupConfiguration", True)
+        out.setdefault("PublishCloudWatchMetricsEnabled", True)
+    out.setdefault("RequesterPaysEnabled", False)
+    if "EngineVersion" not in out:
+        out["EngineVersion"] = {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": _effective_engine("AUTO")}
+    return out
 
 
 def get_work_group(ctx: Context) -> dict[str, Any]:
@@ -125,7 +160,7 @@ def list_work_groups(ctx: Context) -> dict[str, Any]:
                     "State": r["State"],
                     "Description": r.get("Description"),
                     "CreationTime": r["CreationTime"],
-                    "EngineVersion": r["Configuration"]["EngineVersion"],
+                    "EngineVersion": r["Configuration"].get("EngineVersion"),
                 }
             )
         )
@@ -544,12 +579,12 @@ def start_query_execution(ctx: Context) -> dict[str, Any]:
         statement = sqlmod.parse(query)
     except sqlmod.SqlError as exc:
         raise invalid(str(exc), "MALFORMED_QUERY") from exc
-    engine = copy.deepcopy(render_workgroup(wg)["Configuration"]["EngineVersion"])
+    engine = copy.deepcopy(render_workgroup(wg)["Configuration"].get("EngineVersion") or dict(ENGINE))
     execution = Execution(
         id=str(uuid.uuid4()),
         query=query,
         workgroup=wg.name,
-        context=copy.deepcopy(p.get("QueryExecutionContext") or {}),
+        context=_query_context(p.get("QueryExecutionContext")),
         output_dir=output_dir,
         submitted=time.time(),
         statement=statement,
@@ -562,6 +597,17 @@ def start_query_execution(ctx: Context) -> dict[str, Any]:
     account, region = ctx.account, ctx.region
     SCHEDULER.at(execution.submitted + SETTINGS.query_seconds, lambda: _complete(account, region, execution))
     return {"QueryExecutionId": execution.id}
+
+
+def _query_context(sent: dict[str, Any] | None) -> dict[str, Any]:
+    """Athena names the catalog in the QueryExecutionContext it returns:
+    awscli/examples/athena/get-query-execution.rst shows
+    "QueryExecutionContext": {"Database": "mydatabase", "Catalog":
+    "awsdatacatalog"} (only the database is needed to start a query)."""
+    context = copy.deepcopy(sent or {})
+    if faithful() and context and "Catalog" not in context:
+        context["Catalog"] = "awsdatacatalog"
+    return context
 
 
 class QueryFailed(Exception):
