@@ -47,11 +47,10 @@ class Emulator:
         return self.control("GET", "/_twh/calls")
 
 
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
+def _start(extra_env: dict[str, str]) -> tuple[subprocess.Popen, Emulator]:
     # Every answer the tests see is held to the botocore model of its
     # operation (twh_emulator/shapecheck.py).
-    env = dict(os.environ, PYTHONPATH=str(EMULATOR_DIR), TWH_EMULATOR_SHAPECHECK="1")
+    env = dict(os.environ, PYTHONPATH=str(EMULATOR_DIR), TWH_EMULATOR_SHAPECHECK="1", **extra_env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "twh_emulator", "--port", "0"],
         cwd=EMULATOR_DIR,
@@ -62,7 +61,22 @@ def emulator() -> Iterator[Emulator]:
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     assert line.startswith("ready http://127.0.0.1:"), line
-    emu = Emulator(line.split(" ", 1)[1])
+    return proc, Emulator(line.split(" ", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    proc, emu = _start({"TWH_EMULATOR_VERBATIM": "0"})
+    yield emu
+    proc.terminate()
+    assert proc.wait(timeout=15) == 0
+
+
+@pytest.fixture(scope="session")
+def verbatim_emulator() -> Iterator[Emulator]:
+    """A second server started with TWH_EMULATOR_VERBATIM=1: it echoes
+    requests as sent (no AWS rewrites or filled defaults)."""
+    proc, emu = _start({"TWH_EMULATOR_VERBATIM": "1"})
     yield emu
     proc.terminate()
     assert proc.wait(timeout=15) == 0

@@ -96,7 +96,9 @@ def create_work_group(ctx: Context) -> dict[str, Any]:
         raise invalid(f"Invalid WorkGroup name: {name}")
     backend = _backend(ctx)
     if name in backend.work_groups:
-        raise invalid(f"WorkGroup {name} is already created")
+        # The message users quote from AWS (e.g. "InvalidRequestException:
+        # WorkGroup is already created" in Terraform apply output), no name.
+        raise invalid("WorkGroup is already created")
     if faithful() and "Tags" in p and not p["Tags"]:
         # terraform-provider-aws internal/service/athena/workgroup.go (older
         # versions) sends Tags only when there are some, to "Prevent the
