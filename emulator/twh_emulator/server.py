@@ -151,6 +151,12 @@ class EmulatorApp:
                 status, headers, data = self._moto(environ)
         # A "handler"-stage malform rule stands in for an emulator bug: it
         # corrupts the answer before the shape check sees it (control.py).
+        if status < 300:
+            # Doubles written as doubles, as AWS does (shapecheck.coerce_numbers).
+            fixed = shapecheck.coerce_numbers(service, operation, data)
+            if fixed is not data:
+                data = fixed
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(data)))]
         status, headers, data, bug = control.MALFORM.apply(service, operation, status, headers, data, stage="handler")
         if shapecheck.ENABLED:
             status, headers, data = self._shapecheck(service, operation, status, headers, data)

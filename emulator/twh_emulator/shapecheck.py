@@ -463,3 +463,55 @@ def _xml_value(shape: Any, el: ET.Element, path: str) -> list[str]:
             return [f"{path}: not base64"]
         return []
     return []
+
+
+# --------------------------------------------------------------------------
+# Wire numbers
+
+
+def coerce_numbers(service: str, operation: str | None, body: bytes) -> bytes:
+    """Write every float/double member of a JSON answer with a fraction, as
+    AWS's services serialise doubles (``10.0``; awscli/examples/glue/
+    get-job.rst), whatever Python or moto made of it (``10``).  Only JSON
+    success bodies of operations the model knows are touched."""
+    svc = model(service)
+    if svc is None or not operation or svc.protocol not in ("json", "rest-json"):
+        return body
+    try:
+        shape = svc.operation_model(operation).output_shape
+        doc = json.loads(body or b"{}")
+    except Exception:  # noqa: BLE001 - leave anything unexpected to the check
+        return body
+    if shape is None or not _coerce(shape, doc):
+        return body
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def _coerce(shape: Any, value: Any) -> bool:
+    changed = False
+    kind = shape.type_name
+    if kind == "structure" and isinstance(value, dict):
+        for name, item in value.items():
+            member = shape.members.get(name)
+            if member is None:
+                continue
+            if member.type_name in ("float", "double") and isinstance(item, int) and not isinstance(item, bool):
+                value[name] = float(item)
+                changed = True
+            else:
+                changed |= _coerce(member, item)
+    elif kind == "list" and isinstance(value, list):
+        for i, item in enumerate(value):
+            if shape.member.type_name in ("float", "double") and isinstance(item, int) and not isinstance(item, bool):
+                value[i] = float(item)
+                changed = True
+            else:
+                changed |= _coerce(shape.member, item)
+    elif kind == "map" and isinstance(value, dict):
+        for k, item in value.items():
+            if shape.value.type_name in ("float", "double") and isinstance(item, int) and not isinstance(item, bool):
+                value[k] = float(item)
+                changed = True
+            else:
+                changed |= _coerce(shape.value, item)
+    return changed
