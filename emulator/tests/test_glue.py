@@ -415,11 +415,11 @@ def _try(fn) -> bool:
 
 
 def test_doubles_are_written_as_doubles_everywhere():
-    # DynamoDBTarget.ScanRate is a double: an echoed JSON 1 goes out as 1.0.
+    # DynamoDBTarget.scanRate (so spelt in the model) is a double: an echoed JSON 1 goes out as 1.0.
     from twh_emulator.shapecheck import coerce_numbers
 
-    body = b'{"Crawler":{"Name":"c","Targets":{"DynamoDBTargets":[{"Path":"t","ScanRate":1}]},"Version":2}}'
+    body = b'{"Crawler":{"Name":"c","Targets":{"DynamoDBTargets":[{"Path":"t","scanRate":1}]},"Version":2}}'
     out = json.loads(coerce_numbers("glue", "GetCrawler", body))
     target = out["Crawler"]["Targets"]["DynamoDBTargets"][0]
-    assert target["ScanRate"] == 1.0 and isinstance(target["ScanRate"], float)
+    assert target["scanRate"] == 1.0 and isinstance(target["scanRate"], float)
     assert isinstance(out["Crawler"]["Version"], int), "integers stay integers"
