@@ -11,7 +11,11 @@ Corrections over moto 5.2.5 (see notes/EMULATORS.md):
   honours AttributesToGet, Get* carry AWS's output-only fields;
 - databases: GetDatabases pages, the Lake Formation default permissions echo;
 - jobs: UpdateJob (moto lacks it), CreateJob refuses an existing name (moto
-  silently overwrites), GetJob without moto's nulls.
+  silently overwrites), GetJob without moto's nulls, AWS's defaults and
+  number types;
+- database and table names folded to lower case (``prepare``), an opt-in
+  IAM propagation fault (``check_role_propagated``).
+Sources for each: EVIDENCE.md and the comments next to the code.
 """
 
 from __future__ import annotations
@@ -62,7 +66,13 @@ def _page(items: list[Any], params: dict[str, Any], default: int, limit: int) ->
 # Crawlers
 
 CRAWLER_DEFAULTS = {
-    # What AWS echoes for a crawler created without these blocks.
+    # What AWS echoes for a crawler created without these blocks:
+    # hashicorp/terraform-provider-aws internal/service/glue/crawler.go gives
+    # these blocks SuppressMissingOptionalConfigurationBlock with the same
+    # defaults (delete_behavior DeleteBehaviorDeprecateInDatabase,
+    # update_behavior UpdateBehaviorUpdateInDatabase, recrawl_behavior
+    # RecrawlBehaviorCrawlEverything, crawler_lineage_settings
+    # CrawlerLineageSettingsDisable) because GetCrawler returns them unasked.
     "SchemaChangePolicy": {"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DEPRECATE_IN_DATABASE"},
     "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_EVERYTHING"},
     "LineageConfiguration": {"CrawlerLineageSettings": "DISABLE"},
@@ -725,7 +735,8 @@ def _run_crawl(backend: GlueBackend, account: str, region: str, crawler: FakeCra
 
 def _default_db_permissions() -> list[dict[str, Any]]:
     # Without Lake Formation defaults changed, Glue echoes this on every
-    # database (terraform-provider-aws #27295).
+    # database: terraform-provider-aws #27295, and every database of
+    # awscli/examples/glue/get-databases.rst carries exactly this list.
     return [{"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}]
 
 

@@ -381,6 +381,8 @@ def render_data_source(ds: DataSource) -> dict[str, Any]:
     if d.get("VpcConnectionProperties"):
         out["VpcConnectionProperties"] = copy.deepcopy(d["VpcConnectionProperties"])
     if faithful():
+        # Echoed when unset: cds-snc/notification-terraform#880 had to set
+        # ssl_properties {disable_ssl = false} to silence a perpetual diff.
         out["SslProperties"] = copy.deepcopy(d.get("SslProperties") or {"DisableSsl": False})
     elif d.get("SslProperties"):
         out["SslProperties"] = copy.deepcopy(d["SslProperties"])
@@ -537,6 +539,9 @@ def _normalise_definition(d: dict[str, Any]) -> dict[str, Any]:
             lid = hashlib.sha1(pid.encode()).hexdigest()[:32]
             generated[lid] = {"Alias": alias, "Source": {"PhysicalTableId": pid}}
         d["LogicalTableMap"] = generated
+    # terraform-provider-aws internal/service/quicksight/data_set.go marks
+    # logical_table_map and data_set_usage_configuration Optional+Computed
+    # because QuickSight fills them (notes/AWS_RECONCILER_FACTS.md §1.2).
     usage = {"DisableUseAsDirectQuerySource": False, "DisableUseAsImportedSource": False}
     usage.update(d.get("DataSetUsageConfiguration") or {})
     d["DataSetUsageConfiguration"] = usage

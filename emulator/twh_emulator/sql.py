@@ -3,8 +3,8 @@ the tables a query reads, and derive a view's output columns.
 
 This is deliberately not a SQL engine.  What it must get right is what twh
 depends on: which statement ran (CREATE [OR REPLACE] VIEW, DROP VIEW, database
-DDL, a query), the exact SELECT text Athena stores as the view's
-``originalSql``, which catalog tables a statement references (so a missing
+DDL, a query), the SELECT text of a view (which trino_format.py prints the
+way Athena stores it as ``originalSql``), which catalog tables a statement references (so a missing
 database or table fails as in Athena), and the view's column names.  Column
 types are derived where the SQL makes them evident (a column of a catalog
 table, CAST, a literal, count) and are ``varchar`` otherwise.
@@ -269,7 +269,7 @@ def parse(sql: str) -> Statement:
             body = tokens[i:]
             if not (body[0].kw("SELECT", "WITH", "VALUES", "TABLE") or body[0].text == "("):
                 raise SqlError(f"line {line_col(sql, body[0].pos)}: mismatched input '{body[0].text}'. Expecting: <query>")
-            # Athena stores the query text exactly as written after AS.
+            # The query text after AS; athena.py stores it Trino-formatted.
             return Statement(
                 "create_view",
                 "DDL",
