@@ -16,7 +16,9 @@ ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/service-role/GlueCrawlerRole"
 def v(verbatim_emulator):
     verbatim_emulator.control("POST", "/_twh/reset")
     verbatim_emulator.control("POST", "/_twh/config", {"query_seconds": 0.05, "data_source_seconds": 5})
-    return verbatim_emulator
+    yield verbatim_emulator
+    # Echoed answers must still match the botocore model.
+    assert verbatim_emulator.control("GET", "/_twh/shapecheck")["failures"] == []
 
 
 def test_the_switch_is_reported(emulator, v):
