@@ -37,10 +37,11 @@ fresh_clone() { # dir
 
 timed() { # label log command...
     local label="$1" log="$2"; shift 2
-    local start end
+    local start end out
+    out="$work/$(printf '%s' "$label" | tr -c 'A-Za-z0-9' '_').out"
     start=$(date +%s)
-    if ! "$@" >"$work/$label.out" 2>&1; then
-        tail -n 40 "$work/$label.out" >&2
+    if ! "$@" >"$out" 2>&1; then
+        tail -n 40 "$out" >&2
         echo "$label failed" >&2
         exit 1
     fi

@@ -47,9 +47,10 @@ class Emulator:
         return self.control("GET", "/_twh/calls")
 
 
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    env = dict(os.environ, PYTHONPATH=str(EMULATOR_DIR))
+def _start(extra_env: dict[str, str]) -> tuple[subprocess.Popen, Emulator]:
+    # Every answer the tests see is held to the botocore model of its
+    # operation (twh_emulator/shapecheck.py).
+    env = dict(os.environ, PYTHONPATH=str(EMULATOR_DIR), TWH_EMULATOR_SHAPECHECK="1", **extra_env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "twh_emulator", "--port", "0"],
         cwd=EMULATOR_DIR,
@@ -60,16 +61,41 @@ def emulator() -> Iterator[Emulator]:
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     assert line.startswith("ready http://127.0.0.1:"), line
-    emu = Emulator(line.split(" ", 1)[1])
+    return proc, Emulator(line.split(" ", 1)[1])
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    proc, emu = _start({"TWH_EMULATOR_VERBATIM": "0"})
+    yield emu
+    proc.terminate()
+    assert proc.wait(timeout=15) == 0
+
+
+@pytest.fixture(scope="session")
+def verbatim_emulator() -> Iterator[Emulator]:
+    """A second server started with TWH_EMULATOR_VERBATIM=1: it echoes
+    requests as sent (no AWS rewrites or filled defaults)."""
+    proc, emu = _start({"TWH_EMULATOR_VERBATIM": "1"})
     yield emu
     proc.terminate()
     assert proc.wait(timeout=15) == 0
 
 
 @pytest.fixture(autouse=True)
-def clean(emulator: Emulator) -> None:
+def clean(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[None]:
     emulator.control("POST", "/_twh/reset")
-    emulator.control("POST", "/_twh/config", {"crawl_seconds": 0.3, "query_seconds": 0.05, "ingestion_seconds": 0.3})
+    emulator.control("POST", "/_twh/config", FAST)
+    yield
+    # No answer of the test may have failed the shape check, even one the
+    # test did not look at (tests that provoke failures clear them).
+    if "shape_failures_expected" not in request.keywords:
+        failures = emulator.control("GET", "/_twh/shapecheck")["failures"]
+        assert failures == [], f"answers that do not match the botocore model: {failures}"
+
+
+# Short timings so tests are fast (the defaults are in common.Settings).
+FAST = {"crawl_seconds": 0.3, "query_seconds": 0.05, "ingestion_seconds": 0.3, "data_source_seconds": 0.2}
 
 
 def wait_for(fn, predicate, timeout: float = 10.0, interval: float = 0.05) -> Any:

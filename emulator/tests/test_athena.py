@@ -183,7 +183,11 @@ def test_create_view_writes_presto_view_into_glue(athena, catalog):
     assert table["Parameters"] == {"presto_view": "true", "comment": "Presto View"}
     assert table["ViewExpandedText"] == "/* Presto View */"
     view = decode_view(table)
-    assert view["originalSql"] == select
+    # Stored as Trino's SqlFormatter prints the query, not as sent.
+    assert view["originalSql"] == (
+        "SELECT\n  order_id\n, customer who\n, (amount * 2) doubled\n, CAST(amount AS decimal(10, 2)) exact\n"
+        ", items\n, dt\nFROM\n  sales.orders\n"
+    )
     assert view["catalog"] == "awsdatacatalog" and view["schema"] == "sales"
     assert view["columns"] == [
         {"name": "order_id", "type": "bigint"},
@@ -206,7 +210,7 @@ def test_create_view_writes_presto_view_into_glue(athena, catalog):
     # OR REPLACE replaces in place (a new table version).
     run(athena, "CREATE OR REPLACE VIEW sales.order_view AS SELECT * FROM orders")
     table = catalog.get_table(DatabaseName="sales", Name="order_view")["Table"]
-    assert decode_view(table)["originalSql"] == "SELECT * FROM orders"
+    assert decode_view(table)["originalSql"] == "SELECT *\nFROM\n  orders\n"
     assert [c["name"] for c in decode_view(table)["columns"]] == ["order_id", "customer", "amount", "items", "dt"]
     assert table["VersionId"] == "2"
 
@@ -215,7 +219,7 @@ def test_unqualified_view_uses_context_database(athena, catalog):
     q = run(athena, "CREATE VIEW recent AS SELECT customer FROM orders WHERE dt > '2024-01-01';")
     assert q["Status"]["State"] == "SUCCEEDED"
     view = decode_view(catalog.get_table(DatabaseName="sales", Name="recent")["Table"])
-    assert view["originalSql"] == "SELECT customer FROM orders WHERE dt > '2024-01-01'"
+    assert view["originalSql"] == "SELECT customer\nFROM\n  orders\nWHERE (dt > '2024-01-01')\n"
     # CREATE VIEW without OR REPLACE on an existing view fails.
     q = run(athena, "CREATE VIEW recent AS SELECT 1 AS one")
     assert q["Status"]["State"] == "FAILED"
@@ -355,7 +359,11 @@ def test_view_columns_through_subqueries_and_with(athena, catalog):
     q = run(athena, f"CREATE VIEW sales.mixed AS {sql}")
     assert q["Status"]["State"] == "SUCCEEDED", q["Status"]
     view = decode_view(catalog.get_table(DatabaseName="sales", Name="mixed")["Table"])
-    assert view["originalSql"] == sql
+    assert view["originalSql"] == (
+        "WITH\n  big AS (\n   SELECT\n     order_id\n   , amount\n   FROM\n     orders\n   WHERE (amount > 10)\n) \n"
+        "SELECT\n  b.order_id\n, s.total\n, 'x' tag\n, count(*) n\nFROM\n  (big b\nINNER JOIN (\n   SELECT\n     customer\n"
+        "   , amount total\n   FROM\n     sales.orders\n)  s ON true)\n"
+    )
     assert view["columns"] == [
         {"name": "order_id", "type": "bigint"},
         {"name": "total", "type": "double"},
@@ -407,3 +415,105 @@ def test_type_spelling_round_trip():
     ]:
         assert sql.hive_to_presto(hive) == presto
         assert sql.presto_to_hive(presto) == hive
+
+
+# --------------------------------------------------------------------------
+# Views as Athena (Trino) keeps them
+
+
+VIEW_BODIES = [
+    "SELECT order_id, customer AS who, amount * 2 AS doubled, CAST(amount AS decimal(10,2)) exact, items, dt FROM sales.orders",
+    "SELECT customer, count(*) AS n, 1.5 AS ratio, DATE '2024-01-01' AS d FROM orders WHERE dt > '2024-01-01' GROUP BY customer",
+    "WITH big AS (SELECT order_id, amount FROM orders WHERE amount > 10) "
+    "SELECT b.order_id, s.total, 'x' AS tag FROM big b JOIN (SELECT customer, amount AS total FROM sales.orders) s ON true",
+    "SELECT o.order_id, p.order_id AS other FROM orders o LEFT JOIN orders p ON o.order_id = p.order_id, orders q",
+    "SELECT (order_id), customer || '!' AS shout FROM orders UNION ALL SELECT order_id, customer FROM orders",
+]
+
+
+@pytest.mark.parametrize("body", VIEW_BODIES)
+def test_stored_view_sql_is_rewritten_and_still_reads_the_same(athena, catalog, body):
+    q = run(athena, f"CREATE VIEW sales.v AS {body}")
+    assert q["Status"]["State"] == "SUCCEEDED", q["Status"]
+    view = decode_view(catalog.get_table(DatabaseName="sales", Name="v")["Table"])
+    stored = view["originalSql"]
+    assert stored != body and stored.startswith(("SELECT", "WITH")) and stored.endswith("\n")
+    # Querying the view analyses the stored (formatted) text again: it must
+    # give the columns derived from the text that was sent, or the view
+    # would be stale.
+    q = run(athena, "SELECT * FROM sales.v")
+    assert q["Status"]["State"] == "SUCCEEDED", q["Status"]
+    meta = athena.get_query_results(QueryExecutionId=q["QueryExecutionId"])["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
+    assert [c["Name"] for c in meta] == [c["name"] for c in view["columns"]]
+
+
+def test_create_view_over_an_existing_view_or_table_fails_like_trino(athena, catalog):
+    assert run(athena, "CREATE VIEW sales.v AS SELECT 1 AS one")["Status"]["State"] == "SUCCEEDED"
+    q = run(athena, "CREATE VIEW sales.v AS SELECT 2 AS two")
+    assert q["Status"]["State"] == "FAILED"
+    assert q["Status"]["StateChangeReason"] == "TABLE_ALREADY_EXISTS: line 1:1: View already exists: 'awsdatacatalog.sales.v'"
+    q = run(athena, "CREATE VIEW sales.orders AS SELECT 2 AS two")
+    assert q["Status"]["StateChangeReason"] == "TABLE_ALREADY_EXISTS: line 1:1: Table already exists: 'awsdatacatalog.sales.orders'"
+    assert run(athena, "CREATE OR REPLACE VIEW sales.v AS SELECT 2 AS two")["Status"]["State"] == "SUCCEEDED"
+
+
+def _orders_input(columns):
+    return {
+        "Name": "orders",
+        "TableType": "EXTERNAL_TABLE",
+        "PartitionKeys": [{"Name": "dt", "Type": "string"}],
+        "StorageDescriptor": {"Columns": [{"Name": n, "Type": t} for n, t in columns], "Location": "s3://lake/orders/"},
+    }
+
+
+def test_views_go_stale_when_their_tables_change(athena, catalog):
+    assert run(athena, "CREATE VIEW sales.ids AS SELECT order_id, customer FROM orders")["Status"]["State"] == "SUCCEEDED"
+    assert run(athena, "CREATE VIEW sales.everything AS SELECT * FROM orders")["Status"]["State"] == "SUCCEEDED"
+    assert run(athena, "SELECT * FROM sales.ids")["Status"]["State"] == "SUCCEEDED"
+
+    # A column's type changes (bigint -> string): not coercible to the stored type.
+    catalog.update_table(DatabaseName="sales", TableInput=_orders_input([("order_id", "string"), ("customer", "string"), ("amount", "double")]))
+    q = run(athena, "SELECT * FROM sales.ids")
+    assert q["Status"]["State"] == "FAILED"
+    assert q["Status"]["StateChangeReason"] == (
+        "VIEW_IS_STALE: line 1:15: View 'awsdatacatalog.sales.ids' is stale or in invalid state: column [order_id] of type varchar "
+        "projected from query view at position 0 cannot be coerced to column [order_id] of type bigint stored in view definition"
+    )
+    # SELECT * over a table that lost a column: the column count differs.
+    q = run(athena, "SELECT * FROM sales.everything")
+    assert q["Status"]["StateChangeReason"].startswith("VIEW_IS_STALE: line 1:15: View 'awsdatacatalog.sales.everything' is stale")
+    assert "stored view column count (5) does not match column count derived from the view query analysis (4)" in q["Status"]["StateChangeReason"]
+    # Re-creating the view clears it.
+    assert run(athena, "CREATE OR REPLACE VIEW sales.ids AS SELECT order_id, customer FROM orders")["Status"]["State"] == "SUCCEEDED"
+    assert run(athena, "SELECT * FROM sales.ids")["Status"]["State"] == "SUCCEEDED"
+    # A widening change (int -> bigint) is a coercion Trino allows.
+    run(athena, "CREATE OR REPLACE VIEW sales.narrow AS SELECT CAST(amount AS integer) AS a FROM orders")
+    catalog.update_table(DatabaseName="sales", TableInput=_orders_input([("order_id", "bigint"), ("amount", "double")]))
+    assert run(athena, "SELECT * FROM sales.narrow")["Status"]["State"] == "SUCCEEDED"
+    # The table the view reads is gone.
+    catalog.delete_table(DatabaseName="sales", Name="orders")
+    q = run(athena, "SELECT * FROM sales.ids")
+    assert q["Status"]["StateChangeReason"].startswith("INVALID_VIEW: line 1:15: Failed analyzing stored view 'awsdatacatalog.sales.ids': ")
+    assert "Table 'awsdatacatalog.sales.orders' does not exist" in q["Status"]["StateChangeReason"]
+
+
+def test_workgroup_defaults_athena_fills(athena):
+    athena.create_work_group(Name="bare")
+    config = athena.get_work_group(WorkGroup="bare")["WorkGroup"]["Configuration"]
+    assert config["EnforceWorkGroupConfiguration"] is True
+    assert config["PublishCloudWatchMetricsEnabled"] is True
+    assert config["RequesterPaysEnabled"] is False
+    assert config["EngineVersion"] == {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"}
+    assert "EnableMinimumEncryptionConfiguration" not in config, "a moto default AWS does not show"
+    athena.create_work_group(Name="partial", Configuration={"ResultConfiguration": {"OutputLocation": "s3://r/"}})
+    config = athena.get_work_group(WorkGroup="partial")["WorkGroup"]["Configuration"]
+    assert config["RequesterPaysEnabled"] is False and config["EngineVersion"]["SelectedEngineVersion"] == "AUTO"
+    assert "PublishCloudWatchMetricsEnabled" not in config
+    with pytest.raises(ClientError) as exc:
+        athena.create_work_group(Name="tagless", Tags=[])
+    assert exc.value.response["Error"]["Message"] == "Tags provided upon WorkGroup creation must not be empty"
+
+
+def test_query_execution_context_names_the_catalog(athena, catalog):
+    q = run(athena, "SELECT 1")
+    assert q["QueryExecutionContext"] == {"Database": "sales", "Catalog": "awsdatacatalog"}

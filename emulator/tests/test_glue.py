@@ -322,3 +322,104 @@ def test_tags_on_crawler_and_database(glue):
     glue.tag_resource(ResourceArn=crawler_arn, TagsToAdd={"b": "2"})
     glue.untag_resource(ResourceArn=crawler_arn, TagsToRemove=["a"])
     assert glue.get_tags(ResourceArn=crawler_arn)["Tags"] == {"b": "2"}
+
+
+# --------------------------------------------------------------------------
+# AWS's rewrites and defaults (EVIDENCE.md)
+
+
+def test_database_and_table_names_are_folded_to_lower_case(glue):
+    glue.create_database(DatabaseInput={"Name": "SalesDB"})
+    assert [d["Name"] for d in glue.get_databases()["DatabaseList"]] == ["salesdb"]
+    glue.create_table(DatabaseName="SalesDB", TableInput=table_input("MixedCaseTable", [("a", "string")]))
+    for spelling in ("MixedCaseTable", "mixedcasetable", "MIXEDCASETABLE"):
+        table = glue.get_table(DatabaseName="SALESDB", Name=spelling)["Table"]
+        assert (table["Name"], table["DatabaseName"]) == ("mixedcasetable", "salesdb")
+    with pytest.raises(ClientError) as exc:
+        glue.create_table(DatabaseName="salesdb", TableInput=table_input("MIXEDCASETABLE", [("a", "string")]))
+    assert code(exc) == "AlreadyExistsException"
+    glue.update_table(DatabaseName="SalesDb", TableInput=table_input("MixedCaseTable", [("b", "int")]))
+    glue.delete_table(DatabaseName="SalesDb", Name="MixedCASEtable")
+    assert glue.get_tables(DatabaseName="salesdb")["TableList"] == []
+    # Crawler names keep their case.
+    make_crawler(glue, Name="Nightly", DatabaseName="SalesDB")
+    assert glue.get_crawler(Name="Nightly")["Crawler"]["Name"] == "Nightly"
+
+
+def test_get_table_fills_the_storage_descriptor_defaults(glue):
+    glue.create_database(DatabaseInput={"Name": "db"})
+    glue.create_table(
+        DatabaseName="db",
+        TableInput={"Name": "t", "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "int"}], "Location": "s3://lake/t/"}},
+    )
+    table = glue.get_table(DatabaseName="db", Name="t")["Table"]
+    assert table["Retention"] == 0
+    sd = table["StorageDescriptor"]
+    assert sd["Compressed"] is False and sd["NumberOfBuckets"] == 0
+    assert sd["SortColumns"] == [] and sd["StoredAsSubDirectories"] is False
+    assert "SerdeInfo" not in sd and "BucketColumns" not in sd
+    assert glue.get_tables(DatabaseName="db")["TableList"][0]["StorageDescriptor"]["NumberOfBuckets"] == 0
+
+
+def test_job_numbers_and_defaults(glue):
+    glue.create_job(Name="etl", Role=ROLE_ARN, Command={"Name": "glueetl", "ScriptLocation": "s3://code/j.py"}, MaxCapacity=2)
+    job = glue.get_job(JobName="etl")["Job"]
+    assert job["MaxCapacity"] == 2.0 and isinstance(job["MaxCapacity"], float)
+    assert job["AllocatedCapacity"] == 2 and job["Timeout"] == 2880 and job["MaxRetries"] == 0
+    assert job["Role"] == ROLE_ARN, "GetJob returns the role as sent"
+    assert "ExecutionClass" not in job and job["JobMode"] == "SCRIPT"
+
+    glue.create_job(Name="stream", Role="GlueRole", Command={"Name": "gluestreaming", "ScriptLocation": "s3://code/s.py"})
+    job = glue.get_job(JobName="stream")["Job"]
+    assert (job["AllocatedCapacity"], job["MaxCapacity"]) == (10, 10.0)
+    assert "Timeout" not in job
+    assert job["ExecutionProperty"] == {"MaxConcurrentRuns": 1}
+
+    glue.create_job(Name="shell", Role="GlueRole", Command={"Name": "pythonshell", "ScriptLocation": "s3://code/p.py"})
+    assert glue.get_job(JobName="shell")["Job"]["MaxCapacity"] == 0.0625
+
+    glue.create_job(Name="g5", Role="GlueRole", Command={"Name": "glueetl", "ScriptLocation": "s3://c/g.py"}, GlueVersion="5.0",
+                    WorkerType="G.1X", NumberOfWorkers=2)
+    job = glue.get_job(JobName="g5")["Job"]
+    assert job["Timeout"] == 480 and "MaxCapacity" not in job
+
+
+def test_iam_propagation_fault(emulator, glue):
+    iam = emulator.client("iam")
+    emulator.control("POST", "/_twh/faults", {"iam_propagation_seconds": 0.6})
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"glue.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    arn = iam.create_role(RoleName="FreshRole", Path="/service-role/", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    with pytest.raises(ClientError) as exc:
+        make_crawler(glue, Role=arn)
+    assert code(exc) == "InvalidInputException"
+    assert exc.value.response["Error"]["Message"] == "Service is unable to assume provided role. Please verify role's TrustPolicy."
+    with pytest.raises(ClientError) as exc:
+        glue.create_job(Name="j", Role=arn, Command={"Name": "glueetl", "ScriptLocation": "s3://code/j.py"})
+    assert code(exc) == "InvalidInputException"
+    # Roles that are not new are fine; after the window the new one is too.
+    make_crawler(glue, Name="old-role", Role=ROLE_ARN)
+    wait_for(lambda: _try(lambda: make_crawler(glue, Role=arn)), lambda ok: ok, timeout=5, interval=0.1)
+    assert glue.get_crawler(Name="events")["Crawler"]["Role"] == "service-role/FreshRole"
+    # Switched off with the other faults.
+    emulator.control("DELETE", "/_twh/faults")
+    iam.create_role(RoleName="Other", AssumeRolePolicyDocument=trust)
+    glue.create_job(Name="j", Role="Other", Command={"Name": "glueetl", "ScriptLocation": "s3://code/j.py"})
+
+
+def _try(fn) -> bool:
+    try:
+        fn()
+        return True
+    except ClientError:
+        return False
+
+
+def test_doubles_are_written_as_doubles_everywhere():
+    # DynamoDBTarget.scanRate (so spelt in the model) is a double: an echoed JSON 1 goes out as 1.0.
+    from twh_emulator.shapecheck import coerce_numbers
+
+    body = b'{"Crawler":{"Name":"c","Targets":{"DynamoDBTargets":[{"Path":"t","scanRate":1}]},"Version":2}}'
+    out = json.loads(coerce_numbers("glue", "GetCrawler", body))
+    target = out["Crawler"]["Targets"]["DynamoDBTargets"][0]
+    assert target["scanRate"] == 1.0 and isinstance(target["scanRate"], float)
+    assert isinstance(out["Crawler"]["Version"], int), "integers stay integers"

@@ -9,6 +9,7 @@ from conftest import ACCOUNT, wait_for
 USER = f"arn:aws:quicksight:us-east-1:{ACCOUNT}:user/default/alice"
 GROUP = f"arn:aws:quicksight:us-east-1:{ACCOUNT}:group/default/analysts"
 DS_READ = ["quicksight:DescribeDataSource", "quicksight:DescribeDataSourcePermissions", "quicksight:PassDataSource"]
+DS_OWN = DS_READ + ["quicksight:UpdateDataSource", "quicksight:DeleteDataSource", "quicksight:UpdateDataSourcePermissions"]
 SET_READ = [
     "quicksight:DescribeDataSet",
     "quicksight:DescribeDataSetPermissions",
@@ -86,7 +87,12 @@ def test_data_source_lifecycle(qs):
     )
     assert created["Status"] == 202 and created["CreationStatus"] == "CREATION_IN_PROGRESS"
     assert created["Arn"] == f"arn:aws:quicksight:us-east-1:{ACCOUNT}:datasource/athena"
-    source = qs.describe_data_source(AwsAccountId=ACCOUNT, DataSourceId="athena")["DataSource"]
+    # Creation finishes asynchronously.
+    assert describe_source(qs)["Status"] == "CREATION_IN_PROGRESS"
+    with pytest.raises(ClientError) as exc:
+        qs.update_data_source(AwsAccountId=ACCOUNT, DataSourceId="athena", Name="Too soon")
+    assert err(exc) == ("ConflictException", 409)
+    source = wait_for(lambda: describe_source(qs), lambda s: s["Status"] != "CREATION_IN_PROGRESS")
     assert source["Status"] == "CREATION_SUCCESSFUL"
     assert source["SslProperties"] == {"DisableSsl": False}
     assert source["AlternateDataSourceParameters"] == [{"AthenaParameters": {"WorkGroup": "primary"}}]
@@ -99,7 +105,8 @@ def test_data_source_lifecycle(qs):
 
     updated = qs.update_data_source(AwsAccountId=ACCOUNT, DataSourceId="athena", Name="Renamed")
     assert updated["UpdateStatus"] == "UPDATE_IN_PROGRESS"
-    source = qs.describe_data_source(AwsAccountId=ACCOUNT, DataSourceId="athena")["DataSource"]
+    assert describe_source(qs)["Status"] == "UPDATE_IN_PROGRESS"
+    source = wait_for(lambda: describe_source(qs), lambda s: s["Status"] != "UPDATE_IN_PROGRESS")
     assert source["Name"] == "Renamed" and source["Status"] == "UPDATE_SUCCESSFUL"
     assert source["DataSourceParameters"] == {"AthenaParameters": {"WorkGroup": "primary"}}
 
@@ -113,9 +120,13 @@ def test_data_source_lifecycle(qs):
     assert exc.value.response["Error"]["Message"]
 
 
+def describe_source(qs, ds_id: str = "athena") -> dict:
+    return qs.describe_data_source(AwsAccountId=ACCOUNT, DataSourceId=ds_id)["DataSource"]
+
+
 def test_data_source_with_missing_workgroup_fails_creation(qs):
     make_source(qs, DataSourceParameters={"AthenaParameters": {"WorkGroup": "ghost"}})
-    source = qs.describe_data_source(AwsAccountId=ACCOUNT, DataSourceId="athena")["DataSource"]
+    source = wait_for(lambda: describe_source(qs), lambda s: s["Status"] != "CREATION_IN_PROGRESS")
     assert source["Status"] == "CREATION_FAILED"
     assert source["ErrorInfo"]["Type"] == "GENERIC_SQL_FAILURE"
     with pytest.raises(ClientError) as exc:
@@ -143,20 +154,58 @@ def test_list_data_sources_paged(qs):
 
 def test_data_source_permissions_grant_and_revoke(qs):
     make_source(qs, Permissions=[{"Principal": USER, "Actions": DS_READ}])
+    # Viewer -> owner: the grant names the whole owner set, as QuickSight
+    # needs (terraform-provider-aws PR #30400).
     qs.update_data_source_permissions(
         AwsAccountId=ACCOUNT,
         DataSourceId="athena",
-        GrantPermissions=[{"Principal": GROUP, "Actions": ["quicksight:DescribeDataSource"]}],
-        RevokePermissions=[{"Principal": USER, "Actions": ["quicksight:PassDataSource"]}],
+        GrantPermissions=[{"Principal": USER, "Actions": DS_OWN}, {"Principal": GROUP, "Actions": DS_READ}],
     )
     perms = qs.describe_data_source_permissions(AwsAccountId=ACCOUNT, DataSourceId="athena")["Permissions"]
-    by_principal = {p["Principal"]: set(p["Actions"]) for p in perms}
-    assert by_principal == {USER: set(DS_READ) - {"quicksight:PassDataSource"}, GROUP: {"quicksight:DescribeDataSource"}}
+    assert {p["Principal"]: set(p["Actions"]) for p in perms} == {USER: set(DS_OWN), GROUP: set(DS_READ)}
+    # Owner -> viewer: revoke the owner set, grant the viewer set.
     qs.update_data_source_permissions(
-        AwsAccountId=ACCOUNT, DataSourceId="athena", RevokePermissions=[{"Principal": GROUP, "Actions": ["quicksight:DescribeDataSource"]}]
+        AwsAccountId=ACCOUNT,
+        DataSourceId="athena",
+        RevokePermissions=[{"Principal": USER, "Actions": DS_OWN}],
+        GrantPermissions=[{"Principal": USER, "Actions": DS_READ}],
+    )
+    perms = qs.describe_data_source_permissions(AwsAccountId=ACCOUNT, DataSourceId="athena")["Permissions"]
+    assert {p["Principal"]: set(p["Actions"]) for p in perms} == {USER: set(DS_READ), GROUP: set(DS_READ)}
+    qs.update_data_source_permissions(
+        AwsAccountId=ACCOUNT, DataSourceId="athena", RevokePermissions=[{"Principal": GROUP, "Actions": DS_READ}]
     )
     perms = qs.describe_data_source_permissions(AwsAccountId=ACCOUNT, DataSourceId="athena")["Permissions"]
     assert [p["Principal"] for p in perms] == [USER], "a principal with no actions left is gone"
+
+
+@pytest.mark.parametrize(
+    "grant,revoke",
+    [
+        ([{"Principal": GROUP, "Actions": ["quicksight:DescribeDataSource"]}], None),  # not a whole set
+        (None, [{"Principal": USER, "Actions": ["quicksight:PassDataSource"]}]),  # a revoke that is not a whole set
+        (None, [{"Principal": USER, "Actions": DS_READ}]),  # owner minus viewer is no valid set
+    ],
+)
+def test_partial_permission_sets_are_refused(qs, grant, revoke):
+    make_source(qs, Permissions=[{"Principal": USER, "Actions": DS_OWN}])
+    kwargs = {"AwsAccountId": ACCOUNT, "DataSourceId": "athena"}
+    if grant:
+        kwargs["GrantPermissions"] = grant
+    if revoke:
+        kwargs["RevokePermissions"] = revoke
+    with pytest.raises(ClientError) as exc:
+        qs.update_data_source_permissions(**kwargs)
+    assert err(exc) == ("InvalidParameterValueException", 400)
+    message = exc.value.response["Error"]["Message"]
+    assert message.startswith("ResourcePermission list contains unsupported permission sets [")
+    assert "for this resource. Valid sets : [quicksight:DescribeDataSource, quicksight:DescribeDataSourcePermissions, quicksight:PassDataSource] or [" in message
+    # Nothing changed.
+    perms = qs.describe_data_source_permissions(AwsAccountId=ACCOUNT, DataSourceId="athena")["Permissions"]
+    assert {p["Principal"]: set(p["Actions"]) for p in perms} == {USER: set(DS_OWN)}
+    with pytest.raises(ClientError) as exc:
+        make_source(qs, "other", Permissions=[{"Principal": USER, "Actions": ["quicksight:DescribeDataSource"]}])
+    assert err(exc) == ("InvalidParameterValueException", 400)
 
 
 # --------------------------------------------------------------------------
@@ -279,13 +328,16 @@ def test_data_set_permissions_grant_and_revoke(qs):
     qs.update_data_set_permissions(
         AwsAccountId=ACCOUNT,
         DataSetId="orders",
-        GrantPermissions=[{"Principal": GROUP, "Actions": SET_READ}],
-        RevokePermissions=[{"Principal": USER, "Actions": SET_WRITE}],
+        GrantPermissions=[{"Principal": GROUP, "Actions": SET_READ}, {"Principal": USER, "Actions": SET_READ}],
+        RevokePermissions=[{"Principal": USER, "Actions": SET_READ + SET_WRITE}],
     )
     answer = qs.describe_data_set_permissions(AwsAccountId=ACCOUNT, DataSetId="orders")
     assert answer["DataSetArn"].endswith("dataset/orders")
     by_principal = {p["Principal"]: set(p["Actions"]) for p in answer["Permissions"]}
     assert by_principal == {USER: set(SET_READ), GROUP: set(SET_READ)}
+    with pytest.raises(ClientError) as exc:
+        qs.update_data_set_permissions(AwsAccountId=ACCOUNT, DataSetId="orders", RevokePermissions=[{"Principal": USER, "Actions": SET_WRITE}])
+    assert "unsupported permission sets" in exc.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as exc:
         qs.update_data_set_permissions(
             AwsAccountId=ACCOUNT, DataSetId="orders", GrantPermissions=[{"Principal": "alice", "Actions": SET_READ}]
@@ -406,3 +458,26 @@ def test_other_quicksight_operations_fall_through_to_moto(emulator, qs):
     user = qs.describe_user(AwsAccountId=ACCOUNT, Namespace="default", UserName="alice")["User"]
     assert user["Arn"] == USER
     assert [c["operation"] for c in emulator.calls()] == ["RegisterUser", "DescribeUser"]
+
+
+def test_refresh_schedule_time_and_timezone_are_filled(qs):
+    make_set(qs)
+    qs.create_refresh_schedule(
+        AwsAccountId=ACCOUNT,
+        DataSetId="orders",
+        Schedule={"ScheduleId": "weekly", "ScheduleFrequency": {"Interval": "WEEKLY", "RefreshOnDay": {"DayOfWeek": "MONDAY"}}, "RefreshType": "FULL_REFRESH"},
+    )
+    freq = qs.describe_refresh_schedule(AwsAccountId=ACCOUNT, DataSetId="orders", ScheduleId="weekly")["RefreshSchedule"]["ScheduleFrequency"]
+    assert freq["Timezone"] == "UTC"
+    assert len(freq["TimeOfTheDay"]) == 5 and freq["TimeOfTheDay"][2] == ":"
+    qs.create_refresh_schedule(
+        AwsAccountId=ACCOUNT,
+        DataSetId="orders",
+        Schedule={
+            "ScheduleId": "daily",
+            "ScheduleFrequency": {"Interval": "DAILY", "TimeOfTheDay": "12:00", "Timezone": "Europe/London"},
+            "RefreshType": "FULL_REFRESH",
+        },
+    )
+    freq = qs.describe_refresh_schedule(AwsAccountId=ACCOUNT, DataSetId="orders", ScheduleId="daily")["RefreshSchedule"]["ScheduleFrequency"]
+    assert (freq["TimeOfTheDay"], freq["Timezone"]) == ("12:00", "Europe/London")

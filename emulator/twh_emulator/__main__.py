@@ -15,10 +15,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crawl-seconds", type=float, default=SETTINGS.crawl_seconds, help="how long a Glue crawl runs")
     parser.add_argument("--query-seconds", type=float, default=SETTINGS.query_seconds, help="how long an Athena query runs")
     parser.add_argument("--ingestion-seconds", type=float, default=SETTINGS.ingestion_seconds, help="how long a QuickSight ingestion runs")
+    parser.add_argument(
+        "--data-source-seconds", type=float, default=SETTINGS.data_source_seconds, help="how long a QuickSight data source stays *_IN_PROGRESS"
+    )
     args = parser.parse_args(argv)
     SETTINGS.crawl_seconds = args.crawl_seconds
     SETTINGS.query_seconds = args.query_seconds
     SETTINGS.ingestion_seconds = args.ingestion_seconds
+    SETTINGS.data_source_seconds = args.data_source_seconds
 
     from .server import serve  # imports moto: keep --help fast
 

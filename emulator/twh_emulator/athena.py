@@ -28,7 +28,8 @@ from moto.athena.models import AthenaBackend, NamedQuery, athena_backends
 from moto.glue.models import glue_backends
 
 from . import sql as sqlmod
-from .common import SCHEDULER, SETTINGS, AwsError, Context, RegionalStore, paginate, strip_none
+from . import trino_format
+from .common import SCHEDULER, SETTINGS, AwsError, Context, RegionalStore, faithful, paginate, strip_none
 
 PROTOCOL = "json"
 
@@ -73,10 +74,11 @@ def _effective_engine(selected: str) -> str:
 
 def render_workgroup(wg: Any) -> dict[str, Any]:
     config = copy.deepcopy(wg.configuration)
-    config.setdefault("ResultConfiguration", {})
-    engine = config.get("EngineVersion") or dict(ENGINE)
-    engine["EffectiveEngineVersion"] = _effective_engine(engine.get("SelectedEngineVersion", "AUTO"))
-    config["EngineVersion"] = engine
+    if faithful():
+        config.setdefault("ResultConfiguration", {})
+        engine = config.get("EngineVersion") or dict(ENGINE)
+        engine["EffectiveEngineVersion"] = _effective_engine(engine.get("SelectedEngineVersion", "AUTO"))
+        config["EngineVersion"] = engine
     out = {
         "Name": wg.name,
         "State": wg.state,
@@ -94,15 +96,51 @@ def create_work_group(ctx: Context) -> dict[str, Any]:
         raise invalid(f"Invalid WorkGroup name: {name}")
     backend = _backend(ctx)
     if name in backend.work_groups:
-        raise invalid(f"WorkGroup {name} is already created")
-    config = copy.deepcopy(p.get("Configuration") or {})
+        # The message users quote from AWS (e.g. "InvalidRequestException:
+        # WorkGroup is already created" in Terraform apply output), no name.
+        raise invalid("WorkGroup is already created")
+    if faithful() and "Tags" in p and not p["Tags"]:
+        # terraform-provider-aws internal/service/athena/workgroup.go (older
+        # versions) sends Tags only when there are some, to "Prevent the
+        # below error: InvalidRequestException: Tags provided upon WorkGroup
+        # creation must not be empty".
+        raise invalid("Tags provided upon WorkGroup creation must not be empty")
+    sent = p.get("Configuration")
+    config = copy.deepcopy(sent or {})
     engine = config.get("EngineVersion")
     if engine is not None:
         # Only SelectedEngineVersion is an input; the effective one is computed.
         engine["EffectiveEngineVersion"] = _effective_engine(engine.get("SelectedEngineVersion", "AUTO"))
-    wg = backend.create_work_group(name, config, p.get("Description"), p.get("Tags") or [])
+    wg = backend.create_work_group(name, copy.deepcopy(config), p.get("Description"), p.get("Tags") or [])
+    # moto fills its own defaults (PublishCloudWatchMetricsEnabled false,
+    # EnableMinimumEncryptionConfiguration false, ...): replace them.
+    wg.configuration = workgroup_defaults(config, sent is None) if faithful() else config
     wg.twh_created = time.time()
     return {}
+
+
+def workgroup_defaults(config: dict[str, Any], none_sent: bool) -> dict[str, Any]:
+    """What Athena fills in a new workgroup's configuration.
+    - No Configuration at all: EnforceWorkGroupConfiguration true,
+      PublishCloudWatchMetricsEnabled true, RequesterPaysEnabled false and
+      engine AUTO -- terraform-provider-aws internal/service/athena/
+      workgroup_test.go TestAccAthenaWorkGroup_basic (a workgroup with only a
+      name; workgroup.go sends no Configuration) asserts
+      enforce_workgroup_configuration "true", publish_cloudwatch_metrics_enabled
+      "true", requester_pays_enabled "false", selected_engine_version "AUTO"
+      and an effective_engine_version.
+    - Always: RequesterPaysEnabled false and SelectedEngineVersion AUTO when
+      left out (botocore athena model, WorkGroupConfiguration.RequesterPaysEnabled
+      "The default is false", EngineVersion.SelectedEngineVersion "The
+      default is AUTO")."""
+    out = copy.deepcopy(config)
+    if none_sent:
+        out.setdefault("EnforceWorkGroupConfiguration", True)
+        out.setdefault("PublishCloudWatchMetricsEnabled", True)
+    out.setdefault("RequesterPaysEnabled", False)
+    if "EngineVersion" not in out:
+        out["EngineVersion"] = {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": _effective_engine("AUTO")}
+    return out
 
 
 def get_work_group(ctx: Context) -> dict[str, Any]:
@@ -124,7 +162,7 @@ def list_work_groups(ctx: Context) -> dict[str, Any]:
                     "State": r["State"],
                     "Description": r.get("Description"),
                     "CreationTime": r["CreationTime"],
-                    "EngineVersion": r["Configuration"]["EngineVersion"],
+                    "EngineVersion": r["Configuration"].get("EngineVersion"),
                 }
             )
         )
@@ -543,12 +581,12 @@ def start_query_execution(ctx: Context) -> dict[str, Any]:
         statement = sqlmod.parse(query)
     except sqlmod.SqlError as exc:
         raise invalid(str(exc), "MALFORMED_QUERY") from exc
-    engine = copy.deepcopy(render_workgroup(wg)["Configuration"]["EngineVersion"])
+    engine = copy.deepcopy(render_workgroup(wg)["Configuration"].get("EngineVersion") or dict(ENGINE))
     execution = Execution(
         id=str(uuid.uuid4()),
         query=query,
         workgroup=wg.name,
-        context=copy.deepcopy(p.get("QueryExecutionContext") or {}),
+        context=_query_context(p.get("QueryExecutionContext")),
         output_dir=output_dir,
         submitted=time.time(),
         statement=statement,
@@ -561,6 +599,17 @@ def start_query_execution(ctx: Context) -> dict[str, Any]:
     account, region = ctx.account, ctx.region
     SCHEDULER.at(execution.submitted + SETTINGS.query_seconds, lambda: _complete(account, region, execution))
     return {"QueryExecutionId": execution.id}
+
+
+def _query_context(sent: dict[str, Any] | None) -> dict[str, Any]:
+    """Athena names the catalog in the QueryExecutionContext it returns:
+    awscli/examples/athena/get-query-execution.rst shows
+    "QueryExecutionContext": {"Database": "mydatabase", "Catalog":
+    "awsdatacatalog"} (only the database is needed to start a query)."""
+    context = copy.deepcopy(sent or {})
+    if faithful() and context and "Catalog" not in context:
+        context["Catalog"] = "awsdatacatalog"
+    return context
 
 
 class QueryFailed(Exception):
@@ -670,9 +719,110 @@ def _resolve_table_columns(glue: Any, ex: Execution, name: sqlmod.Name) -> list[
     if data.get("TableType") == "VIRTUAL_VIEW":
         decoded = decode_presto_view(data.get("ViewOriginalText") or "")
         if decoded:
-            return [(c["name"], c["type"]) for c in decoded.get("columns", [])]
+            stored = [(c["name"], c["type"]) for c in decoded.get("columns", [])]
+            if faithful():
+                _check_view_fresh(glue, _fq(catalog, schema, table_name), where, decoded, stored)
+            return stored
     cols = list((data.get("StorageDescriptor") or {}).get("Columns") or []) + list(data.get("PartitionKeys") or [])
     return [(c["Name"].lower(), sqlmod.hive_to_presto(c.get("Type", "string"))) for c in cols]
+
+
+@dataclass
+class _ViewSession:
+    """What _derive_columns needs to analyse a stored view's SQL: its
+    session schema and its text (for error positions)."""
+
+    context: dict[str, Any]
+    statement: sqlmod.Statement
+
+
+_VIEW_DEPTH = [0]
+
+
+def _check_view_fresh(glue: Any, fq: str, where: str, decoded: dict[str, Any], stored: list[tuple[str, str]]) -> None:
+    """Trino analyses a view's stored SQL whenever a query reads the view
+    and refuses a view whose stored columns no longer match what the SQL
+    now gives: VIEW_IS_STALE.  Sources: Athena's own message, quoted in
+    aws-solutions-library-samples/cloud-intelligence-dashboards-framework
+    (``VIEW_IS_STALE: line 1:15: View 'awsdatacatalog.<db>.<view>' is stale
+    or in invalid state: column [account_id] of type varchar projected from
+    query view at position 0 cannot be coerced to column [account_id] of
+    type varchar(15) stored in view definition``); Trino's tests
+    (BaseConnectorTest.testRefreshView: "stored view column count (4) does
+    not match column count derived from the view query analysis (5)",
+    "column [renamed_column] of type bigint projected from query view at
+    position 2 has a different name from column [column_to_be_renamed] of
+    type bigint stored in view definition"); the AWS knowledge-centre
+    article https://repost.aws/knowledge-center/athena-view-is-stale-error
+    (re-create the view after its tables change).  A table the view reads
+    that is gone gives Trino's "Failed analyzing stored view" (INVALID_VIEW)."""
+    sql = decoded.get("originalSql") or ""
+    if _VIEW_DEPTH[0] > 16:
+        return
+    prefix = f"line {where}: View '{fq}' is stale or in invalid state: "
+    try:
+        tokens = sqlmod.tokenize(sql)
+        session = _ViewSession(
+            context={"Database": decoded.get("schema") or "default"},
+            statement=sqlmod.Statement("query", "DML", body_sql=sql, body_tokens=tokens),
+        )
+        _VIEW_DEPTH[0] += 1
+        try:
+            derived = _derive_columns(glue, session, tokens)  # type: ignore[arg-type]
+        finally:
+            _VIEW_DEPTH[0] -= 1
+    except QueryFailed as exc:
+        if str(exc).startswith(("VIEW_IS_STALE", "INVALID_VIEW")):
+            raise
+        detail = str(exc).split(": ", 1)[-1]
+        raise QueryFailed(f"INVALID_VIEW: line {where}: Failed analyzing stored view '{fq}': {detail}") from exc
+    except sqlmod.SqlError as exc:
+        raise QueryFailed(f"INVALID_VIEW: line {where}: Failed parsing stored view '{fq}': {exc}") from exc
+    if len(derived) != len(stored):
+        raise QueryFailed(
+            "VIEW_IS_STALE: " + prefix
+            + f"stored view column count ({len(stored)}) does not match column count derived from the view query analysis ({len(derived)})"
+        )
+    for i, ((name, type_), (old_name, old_type)) in enumerate(zip(derived, stored)):
+        if name != old_name:
+            raise QueryFailed(
+                "VIEW_IS_STALE: " + prefix
+                + f"column [{name}] of type {type_} projected from query view at position {i} has a different name "
+                f"from column [{old_name}] of type {old_type} stored in view definition"
+            )
+        if not _coercible(type_, old_type):
+            raise QueryFailed(
+                "VIEW_IS_STALE: " + prefix
+                + f"column [{name}] of type {type_} projected from query view at position {i} cannot be coerced "
+                f"to column [{old_name}] of type {old_type} stored in view definition"
+            )
+
+
+_INTEGERS = ["tinyint", "smallint", "integer", "bigint"]
+
+
+def _coercible(src: str, dst: str) -> bool:
+    """Trino's implicit coercions (TypeCoercion.canCoerce), the common cases."""
+    if src == dst:
+        return True
+    if src in _INTEGERS and dst in _INTEGERS:
+        return _INTEGERS.index(src) <= _INTEGERS.index(dst)
+    if src in _INTEGERS and (dst in ("real", "double") or dst.startswith("decimal")):
+        return True
+    if src == "real" and dst == "double":
+        return True
+    if src.startswith("decimal") and dst in ("real", "double"):
+        return True
+    m_src, m_dst = re.fullmatch(r"varchar(?:\((\d+)\))?", src), re.fullmatch(r"varchar(?:\((\d+)\))?", dst)
+    if m_src and m_dst:
+        if m_dst.group(1) is None:
+            return True
+        return m_src.group(1) is not None and int(m_src.group(1)) <= int(m_dst.group(1))
+    d_src, d_dst = re.fullmatch(r"decimal\((\d+),(\d+)\)", src), re.fullmatch(r"decimal\((\d+),(\d+)\)", dst)
+    if d_src and d_dst:
+        p1, s1, p2, s2 = (int(x) for x in (*d_src.groups(), *d_dst.groups()))
+        return s1 <= s2 and p1 - s1 <= p2 - s2
+    return False
 
 
 def _derive_columns(
@@ -715,6 +865,9 @@ def _derive_columns(
                     out.extend(cols)
             continue
         expr = item.tokens
+        # "(a)" is "a" (Trino drops such parentheses when it stores a view).
+        while len(expr) >= 2 and expr[0].text == "(" and expr[-1].text == ")" and sqlmod._skip_parens(expr, 0) == len(expr):
+            expr = expr[1:-1]
         type_ = "varchar"
         name = item.alias
         idents = [t for t in expr if t.text != "."]
@@ -732,6 +885,8 @@ def _derive_columns(
                     break
         elif len(expr) == 1 and sqlmod.literal_type(expr[0]):
             type_ = sqlmod.literal_type(expr[0]) or "varchar"
+        elif sqlmod.typed_literal_type(expr):
+            type_ = sqlmod.typed_literal_type(expr) or "varchar"
         elif expr and expr[0].kw("CAST", "TRY_CAST") and expr[-1].text == ")":
             as_idx = max((i for i, t in enumerate(expr) if t.kw("AS")), default=None)
             if as_idx is not None:
@@ -828,19 +983,30 @@ def _create_view(glue: Any, ex: Execution) -> None:
     db = glue.databases.get(schema)
     if db is None:
         raise QueryFailed(f"SCHEMA_NOT_FOUND: line 1:1: Schema '{schema}' does not exist")
+    existing = db.tables.get(name)
+    if existing is not None:
+        # Trino's CreateViewTask: semanticException(TABLE_ALREADY_EXISTS,
+        # statement, "View already exists: '%s'", name) without OR REPLACE,
+        # and "Table already exists: '%s'" over a table
+        # (trinodb/trino core/trino-main/.../execution/CreateViewTask.java;
+        # TestCreateViewTask.testCreateViewOnViewIfExists asserts the message).
+        if existing.as_dict().get("TableType") != "VIRTUAL_VIEW":
+            raise QueryFailed(f"TABLE_ALREADY_EXISTS: line 1:1: Table already exists: '{fq}'")
+        if not stmt.or_replace:
+            raise QueryFailed(f"TABLE_ALREADY_EXISTS: line 1:1: View already exists: '{fq}'")
     columns = _derive_columns(glue, ex, stmt.body_tokens)
     seen: set[str] = set()
     for col, _ in columns:
         if col in seen:
             raise QueryFailed(f"DUPLICATE_COLUMN_NAME: line 1:1: Column name '{col}' specified more than once")
         seen.add(col)
-    existing = db.tables.get(name)
-    if existing is not None:
-        if existing.as_dict().get("TableType") != "VIRTUAL_VIEW":
-            raise QueryFailed(f"TABLE_ALREADY_EXISTS: line 1:1: Table '{fq}' already exists")
-        if not stmt.or_replace:
-            raise QueryFailed(f"ALREADY_EXISTS: line 1:1: View '{fq}' already exists")
-    original_sql = stmt.body_sql.strip()
+    if faithful():
+        # Athena stores the query as Trino's SqlFormatter prints it, not as
+        # sent (CreateViewTask: getFormattedSql(statement.getQuery(), ...));
+        # trino_format.py holds the rules and their sources.
+        original_sql = trino_format.stored_view_sql(stmt.body_sql)
+    else:
+        original_sql = stmt.body_sql.strip()
     table_input = {
         "Name": name,
         "Retention": 0,

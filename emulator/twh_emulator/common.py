@@ -29,29 +29,55 @@ STATE_LOCK = threading.RLock()
 DEFAULT_REGION = "us-east-1"
 
 
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+TIMINGS = ("crawl_seconds", "query_seconds", "ingestion_seconds", "data_source_seconds")
+
+
 @dataclass
 class Settings:
     """Timings of the asynchronous AWS behaviours.  Short by default so tests
-    are fast, long enough that a client must really poll."""
+    are fast, long enough that a client must really poll.
+
+    ``verbatim`` (TWH_EMULATOR_VERBATIM=1, read once at startup) switches the
+    AWS rewrites off: view SQL stored as sent, role names and names as sent,
+    no server-filled defaults (see EVIDENCE.md for what it turns off)."""
 
     crawl_seconds: float = 1.0
     query_seconds: float = 0.2
     ingestion_seconds: float = 1.0
+    # QuickSight CreateDataSource/UpdateDataSource: how long Describe says
+    # CREATION_IN_PROGRESS / UPDATE_IN_PROGRESS.
+    data_source_seconds: float = 1.0
+    verbatim: bool = field(default_factory=lambda: _truthy(os.environ.get("TWH_EMULATOR_VERBATIM")))
 
     def update(self, values: dict[str, Any]) -> None:
-        for key in ("crawl_seconds", "query_seconds", "ingestion_seconds"):
+        for key in TIMINGS:
             if key in values:
                 setattr(self, key, float(values[key]))
 
-    def as_dict(self) -> dict[str, float]:
-        return {
-            "crawl_seconds": self.crawl_seconds,
-            "query_seconds": self.query_seconds,
-            "ingestion_seconds": self.ingestion_seconds,
-        }
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {key: getattr(self, key) for key in TIMINGS}
+        out["verbatim"] = self.verbatim  # read-only: fixed at startup
+        return out
 
 
 SETTINGS = Settings()
+
+
+# IAM propagation (an opt-in fault, POST /_twh/faults
+# {"iam_propagation_seconds": N}): when each role was created, by role name,
+# so Glue can refuse a role younger than N seconds (glue.py).
+ROLE_BIRTHS: dict[str, float] = {}
+IAM_PROPAGATION = {"seconds": 0.0}
+
+
+def faithful() -> bool:
+    """True unless TWH_EMULATOR_VERBATIM=1: rewrite and fill answers the way
+    AWS does (the default)."""
+    return not SETTINGS.verbatim
 
 
 # --------------------------------------------------------------------------

@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import athena, glue, quicksight
-from .common import DEFAULT_REGION, SCHEDULER, SETTINGS, STATE_LOCK, dumps, request_id
+from . import athena, glue, quicksight, shapecheck
+from .common import DEFAULT_REGION, IAM_PROPAGATION, ROLE_BIRTHS, SCHEDULER, SETTINGS, STATE_LOCK, dumps, request_id
 
 READ_PREFIXES = ("Get", "List", "Describe", "BatchGet", "Head", "Search", "Lookup")
 
@@ -85,6 +85,11 @@ class FaultConfig:
     # unapplied: the client was killed after deciding to change something
     # and before AWS heard of it.
     hang_before_mutation: int | None = None
+    # IAM eventual consistency: for this many seconds after a role is
+    # created, Glue CreateCrawler/UpdateCrawler/CreateJob/UpdateJob naming
+    # it fail with InvalidInputException "Service is unable to assume
+    # provided role..." (glue.check_role_propagated).
+    iam_propagation_seconds: float = 0.0
 
     @classmethod
     def parse(cls, spec: dict[str, Any]) -> "FaultConfig":
@@ -103,7 +108,10 @@ class FaultConfig:
             hang_ms=int(spec.get("hang_ms", 10_000)),
             hang_after_mutations=spec.get("hang_after_mutations"),
             hang_before_mutation=spec.get("hang_before_mutation"),
+            iam_propagation_seconds=float(spec.get("iam_propagation_seconds", 0.0)),
         )
+        if cfg.iam_propagation_seconds < 0:
+            raise ValueError("iam_propagation_seconds must not be negative")
         if not 0 <= cfg.throttle_rate + cfg.error_rate + cfg.timeout_rate <= 1:
             raise ValueError("throttle_rate + error_rate + timeout_rate must be between 0 and 1")
         for key in ("hang_after_mutations", "hang_before_mutation"):
@@ -126,6 +134,7 @@ class FaultConfig:
             "hang_ms": self.hang_ms,
             "hang_after_mutations": self.hang_after_mutations,
             "hang_before_mutation": self.hang_before_mutation,
+            "iam_propagation_seconds": self.iam_propagation_seconds,
         }
 
 
@@ -153,6 +162,7 @@ class Faults:
             # Answers held by the previous configuration go out now.
             self._release.set()
             self.config = cfg
+            IAM_PROPAGATION["seconds"] = cfg.iam_propagation_seconds
             # A seed makes the sequence of decisions reproducible for a
             # given sequence of requests.
             self._rng = random.Random(cfg.seed)
@@ -293,6 +303,8 @@ def reset_all() -> None:
         FAULTS.configure(FaultConfig())
         MALFORM.configure([])
         CALLS.clear()
+        shapecheck.FAILURES.clear()
+        ROLE_BIRTHS.clear()
 
 
 def _json_reply(status: int, value: Any) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -320,6 +332,8 @@ def handle(method: str, path: str, body: bytes) -> tuple[int, list[tuple[str, st
         ("GET", "/_twh/malform"): lambda s: (200, {"rules": [r.as_dict() for r in MALFORM.rules]}),
         ("POST", "/_twh/malform"): _malform_endpoint,
         ("DELETE", "/_twh/malform"): lambda s: (MALFORM.configure([]), (200, {"rules": []}))[1],
+        ("GET", "/_twh/shapecheck"): lambda s: (200, {"enabled": shapecheck.ENABLED, "failures": shapecheck.FAILURES.snapshot()}),
+        ("DELETE", "/_twh/shapecheck"): lambda s: (shapecheck.FAILURES.clear(), (200, {"enabled": shapecheck.ENABLED, "failures": []}))[1],
     }
     fn = route.get((method, path.rstrip("/")))
     if fn is None:
@@ -378,6 +392,7 @@ MALFORM_MODES = (
     "truncated",  # the first half of the body
     "wrong_type",  # the member at `path` (default: the first) gets a value of another type
     "missing_required",  # the member at `path` is removed ("*" walks every list item)
+    "extra_member",  # the structure at `path` (default: the answer) gets a member its shape lacks
     "html_502",  # a proxy's 502 page
     "html_200",  # a captive portal's sign-in page, with status 200
     "empty_body",  # status 200, no bytes
@@ -396,6 +411,10 @@ class MalformRule:
     service: str | None = None
     path: list[str] = field(default_factory=list)
     times: int | None = None  # corrupt this many answers, then stop
+    # "answer" (default): after the shape check, a broken answer on the
+    # wire; "handler": before it, standing in for an emulator bug the
+    # shape check must catch (TWH_EMULATOR_SHAPECHECK=1).
+    stage: str = "answer"
     used: int = 0
 
     @classmethod
@@ -406,7 +425,11 @@ class MalformRule:
         path = spec.get("path") or []
         if isinstance(path, str):
             path = path.split(".")
+        stage = spec.get("stage", "answer")
+        if stage not in ("answer", "handler"):
+            raise ValueError("stage must be answer or handler")
         return cls(
+            stage=stage,
             operation=str(spec["operation"]),
             mode=mode,
             service=(spec.get("service") or None) and str(spec["service"]).lower(),
@@ -416,7 +439,7 @@ class MalformRule:
 
     def as_dict(self) -> dict[str, Any]:
         return {"operation": self.operation, "mode": self.mode, "service": self.service,
-                "path": self.path, "times": self.times, "used": self.used}
+                "path": self.path, "times": self.times, "stage": self.stage, "used": self.used}
 
 
 class Malformer:
@@ -429,12 +452,13 @@ class Malformer:
             self.rules = rules
 
     def apply(self, service: str, operation: str | None, status: int,
-              headers: list[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[str, str]], bytes, str | None]:
-        """The answer, corrupted if a rule matches this (successful) call."""
+              headers: list[tuple[str, str]], body: bytes, stage: str = "answer") -> tuple[int, list[tuple[str, str]], bytes, str | None]:
+        """The answer, corrupted if a rule of this stage matches this
+        (successful) call."""
         if status >= 300 or not operation:
             return status, headers, body, None
         with self._lock:
-            rule = next((r for r in self.rules if r.operation == operation
+            rule = next((r for r in self.rules if r.operation == operation and r.stage == stage
                          and (r.service is None or r.service == service)
                          and (r.times is None or r.used < r.times)), None)
             if rule is None:
@@ -483,6 +507,12 @@ def _malform(rule: MalformRule, status: int, ctype: str, body: bytes) -> tuple[i
         _edit_json(doc, rule.path, _wrong_type)
     elif mode == "missing_required":
         _edit_json(doc, rule.path, None)
+    elif mode == "extra_member":
+        target = doc
+        for part in rule.path:
+            target = target.get(part) if isinstance(target, dict) else None
+        if isinstance(target, dict):
+            target["TwhUnexpectedMember"] = True
     return status, ctype, json.dumps(doc).encode()
 
 

@@ -11,7 +11,11 @@ Corrections over moto 5.2.5 (see notes/EMULATORS.md):
   honours AttributesToGet, Get* carry AWS's output-only fields;
 - databases: GetDatabases pages, the Lake Formation default permissions echo;
 - jobs: UpdateJob (moto lacks it), CreateJob refuses an existing name (moto
-  silently overwrites), GetJob without moto's nulls.
+  silently overwrites), GetJob without moto's nulls, AWS's defaults and
+  number types;
+- database and table names folded to lower case (``prepare``), an opt-in
+  IAM propagation fault (``check_role_propagated``).
+Sources for each: EVIDENCE.md and the comments next to the code.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 
 from moto.glue.models import FakeCrawler, FakeTable, GlueBackend, glue_backends
 
-from .common import SCHEDULER, SETTINGS, AwsError, Context, caller_arn, paginate, strip_none
+from .common import IAM_PROPAGATION, ROLE_BIRTHS, SCHEDULER, SETTINGS, AwsError, Context, caller_arn, faithful, paginate, strip_none
 
 PROTOCOL = "json"
 
@@ -62,7 +66,13 @@ def _page(items: list[Any], params: dict[str, Any], default: int, limit: int) ->
 # Crawlers
 
 CRAWLER_DEFAULTS = {
-    # What AWS echoes for a crawler created without these blocks.
+    # What AWS echoes for a crawler created without these blocks:
+    # hashicorp/terraform-provider-aws internal/service/glue/crawler.go gives
+    # these blocks SuppressMissingOptionalConfigurationBlock with the same
+    # defaults (delete_behavior DeleteBehaviorDeprecateInDatabase,
+    # update_behavior UpdateBehaviorUpdateInDatabase, recrawl_behavior
+    # RecrawlBehaviorCrawlEverything, crawler_lineage_settings
+    # CrawlerLineageSettingsDisable) because GetCrawler returns them unasked.
     "SchemaChangePolicy": {"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DEPRECATE_IN_DATABASE"},
     "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_EVERYTHING"},
     "LineageConfiguration": {"CrawlerLineageSettings": "DISABLE"},
@@ -125,13 +135,46 @@ class CrawlerState:
 
 
 def _role_name(role: str) -> str:
-    # AWS answers with the role's name (with its path, without "role/") even
-    # when the crawler was created with the role ARN; Terraform's
-    # DiffSuppressFunc does the same TrimPrefix(arn.Resource, "role/").
+    # GetCrawler answers with the role's name with its path, without
+    # "role/", even when the crawler was created with the role ARN:
+    # hashicorp/terraform-provider-aws internal/service/glue/crawler.go, the
+    # "role" attribute's DiffSuppressFunc ("Glue API always returns name"):
+    # old == strings.TrimPrefix(newARN.Resource, "role/"), so
+    # arn:aws:iam::123456789012:role/service-role/NAME reads back as
+    # "service-role/NAME".  (GetJob returns the Role as sent: job.go's
+    # role_arn has no such suppression and job_test.go asserts
+    # TestCheckResourceAttrPair(role_arn, aws_iam_role.test, arn).)
+    if not faithful():
+        return role
     match = re.match(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:(.+)$", role or "")
     if match and match.group(1).startswith("role/"):
         return match.group(1)[len("role/") :]
     return role
+
+
+ASSUME_ROLE_MESSAGE = "Service is unable to assume provided role. Please verify role's TrustPolicy."
+
+
+def check_role_propagated(role: str | None) -> None:
+    """The opt-in IAM propagation fault: for ``iam_propagation_seconds``
+    after a role is created, Glue cannot assume it yet and CreateCrawler,
+    UpdateCrawler, CreateJob and UpdateJob naming it fail with
+    InvalidInputException "Service is unable to assume provided role.
+    Please verify role's TrustPolicy." -- the message
+    hashicorp/terraform-provider-aws internal/service/glue/crawler.go retries
+    on in resourceCrawlerCreate/Update (errs.IsAErrorMessageContains
+    [*awstypes.InvalidInputException](err, "Service is unable to assume
+    provided role")), reported in full by users creating a crawler right
+    after its role; go-to-k/cdkd's retryable-error list says "Glue Crawler /
+    Job / Trigger create validates that the Glue service can assume the
+    same-stack IAM role at create time"."""
+    seconds = IAM_PROPAGATION["seconds"]
+    if not seconds or not role:
+        return
+    name = role.rsplit("/", 1)[-1]
+    born = ROLE_BIRTHS.get(name)
+    if born is not None and time.time() - born < seconds:
+        raise AwsError("InvalidInputException", ASSUME_ROLE_MESSAGE)
 
 
 def _validate_policies(defn: dict[str, Any]) -> None:
@@ -207,7 +250,7 @@ def render_crawler(crawler: FakeCrawler) -> dict[str, Any]:
     out: dict[str, Any] = {
         "Name": crawler.name,
         "Role": _role_name(d.get("Role", "")),
-        "Targets": _render_targets(d.get("Targets")),
+        "Targets": _render_targets(d.get("Targets")) if faithful() else copy.deepcopy(d.get("Targets") or {}),
         "DatabaseName": d.get("DatabaseName"),
         "Classifiers": list(d.get("Classifiers") or []),
         "State": state,
@@ -217,6 +260,10 @@ def render_crawler(crawler: FakeCrawler) -> dict[str, Any]:
         "Version": st.version,
     }
     for key, default in CRAWLER_DEFAULTS.items():
+        if not faithful():
+            if d.get(key):
+                out[key] = copy.deepcopy(d[key])
+            continue
         value = copy.deepcopy(default)
         value.update(d.get(key) or {})
         out[key] = value
@@ -251,6 +298,7 @@ def create_crawler(ctx: Context) -> dict[str, Any]:
     if p["Name"] in backend.crawlers:
         raise AwsError("AlreadyExistsException", f"{p['Name']} already exists")
     _validate_policies(p)
+    check_role_propagated(p.get("Role"))
     backend.create_crawler(
         name=p["Name"],
         role=p["Role"],
@@ -306,6 +354,8 @@ def update_crawler(ctx: Context) -> dict[str, Any]:
             'Amazon S3 target is immutable when "Crawl new folders only" recrawl behavior is selected',
         )
     _validate_policies(new)
+    if "Role" in p:
+        check_role_propagated(p.get("Role"))
     st.definition = new
     st.version += 1
     st.updated = time.time()
@@ -571,6 +621,8 @@ def _run_crawl(backend: GlueBackend, account: str, region: str, crawler: FakeCra
     st: CrawlerState = crawler.twh
     d = st.definition
     db_name = d.get("DatabaseName")
+    if db_name and faithful():
+        db_name = db_name.lower()  # Glue folds database names (see prepare)
     if not db_name or db_name not in backend.databases:
         crawl.error = f"Database {db_name} not found."
         return
@@ -683,12 +735,15 @@ def _run_crawl(backend: GlueBackend, account: str, region: str, crawler: FakeCra
 
 def _default_db_permissions() -> list[dict[str, Any]]:
     # Without Lake Formation defaults changed, Glue echoes this on every
-    # database (terraform-provider-aws #27295).
+    # database: terraform-provider-aws #27295, and every database of
+    # awscli/examples/glue/get-databases.rst carries exactly this list.
     return [{"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}]
 
 
 def render_database(db: Any) -> dict[str, Any]:
     out = dict(db.as_dict())
+    if not faithful():
+        return strip_none(out)
     if not out.get("CreateTableDefaultPermissions"):
         out["CreateTableDefaultPermissions"] = _default_db_permissions()
     out["Parameters"] = out.get("Parameters") or {}
@@ -715,11 +770,31 @@ def get_databases(ctx: Context) -> dict[str, Any]:
 
 
 def render_table(account: str, table: FakeTable) -> dict[str, Any]:
-    out = dict(table.as_dict())
+    out = copy.deepcopy(dict(table.as_dict()))
     out.setdefault("UpdateTime", table.created_time)
     out["CreatedBy"] = getattr(table, "twh_created_by", caller_arn(account))
     out["IsRegisteredWithLakeFormation"] = False
+    if faithful():
+        fill_table_defaults(out)
     return strip_none(out)
+
+
+def fill_table_defaults(table: dict[str, Any]) -> None:
+    """What Glue fills in a table it returns when the TableInput left these
+    out: ``Retention: 0`` on the table and, in the StorageDescriptor,
+    ``Compressed: false``, ``NumberOfBuckets: 0``, ``SortColumns: []`` and
+    ``StoredAsSubDirectories: false`` -- every table of the AWS CLI's
+    shipped example ``awscli/examples/glue/get-tables.rst`` (tables made
+    through the API, one with no SerdeInfo) carries exactly these, and no
+    BucketColumns or SerdeInfo that were not sent.  A crawler's tables set
+    NumberOfBuckets -1 themselves (_storage_descriptor)."""
+    table.setdefault("Retention", 0)
+    sd = table.get("StorageDescriptor")
+    if isinstance(sd, dict):
+        sd.setdefault("Compressed", False)
+        sd.setdefault("NumberOfBuckets", 0)
+        sd.setdefault("SortColumns", [])
+        sd.setdefault("StoredAsSubDirectories", False)
 
 
 def _table(ctx: Context, db_name: str | None, name: str | None) -> FakeTable:
@@ -836,18 +911,70 @@ def _job_kwargs(spec: dict[str, Any]) -> dict[str, Any]:
 
 def render_job(job: Any) -> dict[str, Any]:
     out = strip_none(job.as_dict())
-    # AWS fills these server-side when the caller leaves them out.
-    out.setdefault("ExecutionProperty", {"MaxConcurrentRuns": 1})
-    if not out["ExecutionProperty"]:
-        out["ExecutionProperty"] = {"MaxConcurrentRuns": 1}
-    out.setdefault("MaxRetries", 0)
-    out.setdefault("Timeout", 2880)
-    out.setdefault("ExecutionClass", "STANDARD")
-    out.setdefault("JobMode", getattr(job, "twh_job_mode", None) or "SCRIPT")
     for key in ("DefaultArguments", "NonOverridableArguments"):
         if out.get(key) == {}:
             out.pop(key)
+    if out.get("ExecutionProperty") == {}:
+        out.pop("ExecutionProperty")
+    if "ExecutionClass" not in getattr(job, "twh_sent", {"ExecutionClass"}):
+        out.pop("ExecutionClass", None)  # moto's own "STANDARD": AWS leaves it out
+    # Numbers as the model types them (Job.MaxCapacity is a double,
+    # AllocatedCapacity/Timeout/MaxRetries integers): moto echoes a JSON
+    # 2 for MaxCapacity 2, AWS writes 2.0 (awscli/examples/glue/get-job.rst:
+    # "AllocatedCapacity": 10, "MaxCapacity": 10.0).
+    if out.get("MaxCapacity") is not None:
+        out["MaxCapacity"] = float(out["MaxCapacity"])
+    for key in ("AllocatedCapacity", "Timeout", "MaxRetries", "NumberOfWorkers"):
+        if isinstance(out.get(key), float) and out[key].is_integer():
+            out[key] = int(out[key])
+    if not faithful():
+        return out
+    fill_job_defaults(out, getattr(job, "twh_job_mode", None))
     return out
+
+
+SPARK_COMMANDS = ("glueetl", "gluestreaming")
+
+
+def fill_job_defaults(out: dict[str, Any], job_mode: str | None) -> None:
+    """What Glue fills in a job it returns when CreateJob/UpdateJob left
+    these out.  Sources:
+    - ExecutionProperty {MaxConcurrentRuns: 1}, MaxRetries 0, and for a
+      Spark job with neither MaxCapacity nor workers AllocatedCapacity 10 /
+      MaxCapacity 10.0: awscli/examples/glue/get-job.rst (a gluestreaming
+      job created without them, examples/glue/create-job.rst), and the
+      botocore model's Job.AllocatedCapacity doc "the default is 10" and
+      Job.MaxCapacity doc (glueetl/gluestreaming "The default is 10 DPUs");
+    - pythonshell MaxCapacity 0.0625: the Job.MaxCapacity doc ("The default
+      is 0.0625 DPU") and terraform-provider-aws internal/service/glue/
+      job_test.go TestAccGlueJob_pythonShell (max_capacity "0.0625");
+    - Timeout 2880, none for streaming: job_test.go TestAccGlueJob_basic
+      (timeout "2880") and TestAccGlueJob_basicStreaming (timeout "0", i.e.
+      absent); the Job.Timeout doc: 2,880 minutes for Glue 4.0 and earlier,
+      480 for Glue 5.0 and later;
+    - JobMode SCRIPT: the Job.JobMode doc ("When the JobMode field is missing
+      or null, SCRIPT is assigned as the default value");
+    - ExecutionClass is NOT filled: job_test.go TestAccGlueJob_basic asserts
+      execution_class "" for a job created without it."""
+    out.setdefault("ExecutionProperty", {"MaxConcurrentRuns": 1})
+    out.setdefault("MaxRetries", 0)
+    command = (out.get("Command") or {}).get("Name") or "glueetl"
+    if command != "gluestreaming" and "Timeout" not in out:
+        version = out.get("GlueVersion")
+        try:
+            recent = version is not None and float(version) >= 5.0
+        except ValueError:
+            recent = False
+        out["Timeout"] = 480 if recent else 2880
+    if "MaxCapacity" not in out and not out.get("WorkerType") and not out.get("NumberOfWorkers"):
+        if command in SPARK_COMMANDS:
+            out["MaxCapacity"] = 10.0
+        elif command == "pythonshell":
+            out["MaxCapacity"] = 0.0625
+    if command in SPARK_COMMANDS and "AllocatedCapacity" not in out and out.get("MaxCapacity") is not None:
+        # Kept in step with MaxCapacity, as in the CLI example (10 / 10.0).
+        out["AllocatedCapacity"] = int(out["MaxCapacity"])
+    out.setdefault("JobMode", job_mode or "SCRIPT")
 
 
 def create_job(ctx: Context) -> dict[str, Any]:
@@ -856,8 +983,10 @@ def create_job(ctx: Context) -> dict[str, Any]:
     backend = _backend(ctx)
     if p["Name"] in backend.jobs:
         raise AwsError("AlreadyExistsException", f"Job with name {p['Name']} already exists")
+    check_role_propagated(p.get("Role"))
     backend.create_job(name=p["Name"], tags=p.get("Tags"), **_job_kwargs(p))
     backend.jobs[p["Name"]].twh_job_mode = p.get("JobMode")
+    backend.jobs[p["Name"]].twh_sent = set(p)
     return {"Name": p["Name"]}
 
 
@@ -873,11 +1002,13 @@ def update_job(ctx: Context) -> dict[str, Any]:
     update = p["JobUpdate"]
     if not update.get("Role") or not update.get("Command"):
         raise AwsError("InvalidInputException", "Role and Command are required in JobUpdate")
+    check_role_propagated(update.get("Role"))
     backend.create_job(name=name, tags=None, **_job_kwargs(update))
     new = backend.jobs[name]
     new.created_on = old.created_on
     new.job_runs = old.job_runs
     new.twh_job_mode = update.get("JobMode")
+    new.twh_sent = set(update)
     return {"JobName": name}
 
 
@@ -914,6 +1045,54 @@ def delete_job(ctx: Context) -> dict[str, Any]:
     p = ctx.json()
     _backend(ctx).jobs.pop(p.get("JobName") or "", None)
     return {"JobName": p.get("JobName")}
+
+
+# Glue folds database and table names to lower case: the botocore model's
+# DatabaseInput.Name and TableInput.Name docs ("For Hive compatibility, this
+# is folded to lowercase when it is stored"), Table.Name/DatabaseName ("this
+# must be entirely lowercase"), and lookups fold the name they are given
+# (floci-io/floci issue #1202, checked with the AWS CLI: "get table
+# MixedCaseTable: mixedcasetable", "get table MIXEDCASETABLE:
+# mixedcasetable").  Athena's own docs say the same of names in queries
+# (https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html:
+# "Athena accepts mixed case in DDL and DML queries, but lower cases the
+# names when it executes the query").  Crawler and job names are not folded.
+_FOLD_TOP = {
+    # operation -> top-level members that name a database or table
+    "CreateDatabase": (), "GetDatabase": ("Name",), "UpdateDatabase": ("Name",), "DeleteDatabase": ("Name",),
+    "CreateTable": ("DatabaseName",), "GetTable": ("DatabaseName", "Name"), "GetTables": ("DatabaseName",),
+    "UpdateTable": ("DatabaseName", "Name"), "DeleteTable": ("DatabaseName", "Name"),
+    "BatchDeleteTable": ("DatabaseName",), "GetTableVersions": ("DatabaseName", "TableName"),
+    "GetTableVersion": ("DatabaseName", "TableName"), "DeleteTableVersion": ("DatabaseName", "TableName"),
+    "BatchDeleteTableVersion": ("DatabaseName", "TableName"), "GetPartitions": ("DatabaseName", "TableName"),
+    "GetPartition": ("DatabaseName", "TableName"), "CreatePartition": ("DatabaseName", "TableName"),
+    "BatchCreatePartition": ("DatabaseName", "TableName"), "BatchGetPartition": ("DatabaseName", "TableName"),
+    "UpdatePartition": ("DatabaseName", "TableName"), "DeletePartition": ("DatabaseName", "TableName"),
+    "BatchDeletePartition": ("DatabaseName", "TableName"), "GetPartitionIndexes": ("DatabaseName", "TableName"),
+    "CreatePartitionIndex": ("DatabaseName", "TableName"), "DeletePartitionIndex": ("DatabaseName", "TableName"),
+}
+
+
+def prepare(operation: str, body: bytes) -> bytes:
+    """Rewrite a request before the emulator or moto handles it (server.py):
+    database and table names folded to lower case."""
+    if not faithful() or operation not in _FOLD_TOP or not body:
+        return body
+    try:
+        p = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(p, dict):
+        return body
+    for key in _FOLD_TOP[operation]:
+        if isinstance(p.get(key), str):
+            p[key] = p[key].lower()
+    for key in ("DatabaseInput", "TableInput"):
+        if isinstance(p.get(key), dict) and isinstance(p[key].get("Name"), str):
+            p[key]["Name"] = p[key]["Name"].lower()
+    if operation == "BatchDeleteTable" and isinstance(p.get("TablesToDelete"), list):
+        p["TablesToDelete"] = [t.lower() if isinstance(t, str) else t for t in p["TablesToDelete"]]
+    return json.dumps(p).encode()
 
 
 HANDLERS = {

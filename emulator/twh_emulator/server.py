@@ -31,9 +31,10 @@ from moto.core.routing import get_service_router
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from . import athena, control, glue, quicksight
+from . import athena, control, glue, quicksight, shapecheck
 from .common import (
     DEFAULT_REGION,
+    ROLE_BIRTHS,
     SCHEDULER,
     STATE_LOCK,
     AwsError,
@@ -106,6 +107,13 @@ class EmulatorApp:
         access_key, region, service = signing_scope(environ)
         service = (service or "unknown").lower()
         operation, uri_params = _operation(service, environ, body)
+        prepare = getattr(MODULES.get(service), "prepare", None)
+        if prepare is not None and operation:
+            # The service's own rewriting of a request (e.g. Glue folding
+            # names to lower case), seen by our handlers and by moto alike.
+            body = prepare(operation, body)
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         ctx = Context(
             environ=environ,
             method=environ["REQUEST_METHOD"],
@@ -141,8 +149,26 @@ class EmulatorApp:
             else:
                 environ["wsgi.input"] = io.BytesIO(body)
                 status, headers, data = self._moto(environ)
-        # A malformed-answer rule may corrupt this answer (control.py).
+        # A "handler"-stage malform rule stands in for an emulator bug: it
+        # corrupts the answer before the shape check sees it (control.py).
+        if status < 300:
+            # Doubles written as doubles, as AWS does (shapecheck.coerce_numbers).
+            fixed = shapecheck.coerce_numbers(service, operation, data)
+            if fixed is not data:
+                data = fixed
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(data)))]
+        status, headers, data, bug = control.MALFORM.apply(service, operation, status, headers, data, stage="handler")
+        if shapecheck.ENABLED:
+            status, headers, data = self._shapecheck(service, operation, status, headers, data)
+        # A malformed-answer rule may corrupt this answer (control.py):
+        # after the check, since these answers are broken on purpose.
         status, headers, data, malformed = control.MALFORM.apply(service, operation, status, headers, data)
+        malformed = malformed or bug
+        if service == "iam" and operation == "CreateRole" and status == 200:
+            # When each role was born, for the opt-in IAM propagation fault.
+            names = parse_qs(body.decode("utf-8", "replace")).get("RoleName")
+            if names:
+                ROLE_BIRTHS[names[0]] = time.time()
         held = control.FAULTS.hold_after(operation, status, decision)
         if held is not None:
             # Applied, logged as such, and answered late (or never, if the
@@ -153,6 +179,24 @@ class EmulatorApp:
             control.CALLS.record(service, operation, status, malformed)
         start_response(_status_line(status), headers)
         return [data]
+
+    @staticmethod
+    def _shapecheck(service: str, operation: str | None, status: int, headers: list[tuple[str, str]], data: bytes) -> Reply:
+        """Hold the answer to the botocore model of its operation
+        (shapecheck.py); an answer that does not match becomes a 500 that
+        names the problems, and is logged and kept for /_twh/shapecheck."""
+        try:
+            problems = shapecheck.check_answer(service, operation, status, headers, data)
+        except Exception as exc:  # noqa: BLE001 - a checker bug must show, not pass
+            traceback.print_exc()
+            problems = [f"shape check crashed: {type(exc).__name__}: {exc}"]
+        if not problems:
+            return status, headers, data
+        shapecheck.FAILURES.add(service, operation, status, problems)
+        print(f"twh-emulator: shape check failed for {service} {operation} ({status}): " + "; ".join(problems), file=sys.stderr, flush=True)
+        message = f"answer to {operation} does not match the botocore model: " + "; ".join(problems[:20])
+        status, headers, data = control.render_error(service, "TwhEmulatorShapeCheckFailure", message, 500, {})
+        return status, headers + [("Content-Length", str(len(data)))], data
 
     @staticmethod
     def _run(module: Any, handler: Callable[[Context], Any], ctx: Context) -> Reply:

@@ -3,8 +3,8 @@ the tables a query reads, and derive a view's output columns.
 
 This is deliberately not a SQL engine.  What it must get right is what twh
 depends on: which statement ran (CREATE [OR REPLACE] VIEW, DROP VIEW, database
-DDL, a query), the exact SELECT text Athena stores as the view's
-``originalSql``, which catalog tables a statement references (so a missing
+DDL, a query), the SELECT text of a view (which trino_format.py prints the
+way Athena stores it as ``originalSql``), which catalog tables a statement references (so a missing
 database or table fails as in Athena), and the view's column names.  Column
 types are derived where the SQL makes them evident (a column of a catalog
 table, CAST, a literal, count) and are ``varchar`` otherwise.
@@ -269,7 +269,7 @@ def parse(sql: str) -> Statement:
             body = tokens[i:]
             if not (body[0].kw("SELECT", "WITH", "VALUES", "TABLE") or body[0].text == "("):
                 raise SqlError(f"line {line_col(sql, body[0].pos)}: mismatched input '{body[0].text}'. Expecting: <query>")
-            # Athena stores the query text exactly as written after AS.
+            # The query text after AS; athena.py stores it Trino-formatted.
             return Statement(
                 "create_view",
                 "DDL",
@@ -386,6 +386,9 @@ def referenced_tables(tokens: list[Token]) -> list[Name]:
         tok = tokens[i]
         if tok.kw("FROM", "JOIN") or (tok.text == "," and _in_from(tokens, i)):
             j = i + 1
+            # Trino's formatter wraps joins in parentheses: FROM (a JOIN b ...).
+            while j < len(tokens) and tokens[j].text == "(":
+                j += 1
             if (
                 j < len(tokens)
                 and tokens[j].is_ident
@@ -454,8 +457,12 @@ def from_items(tokens: list[Token]) -> list[TableRef]:
     stop = _top_level_index(
         tokens, frm + 1, "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "UNION", "EXCEPT", "INTERSECT", "OFFSET", "FETCH", "WINDOW"
     )
+    return _scan_relations(tokens, frm + 1, stop)
+
+
+def _scan_relations(tokens: list[Token], start: int, stop: int) -> list[TableRef]:
     refs: list[TableRef] = []
-    i = frm + 1
+    i = start
     expect_item = True
     while i < stop:
         tok = tokens[i]
@@ -471,6 +478,10 @@ def from_items(tokens: list[Token]) -> list[TableRef]:
                     alias = tokens[i].value
                     i += 1
                 refs.append(TableRef(None, alias, inner))
+            elif expect_item and inner:
+                # A parenthesized join, as Trino prints joins: its relations
+                # are FROM items of this query.
+                refs.extend(_scan_relations(inner, 0, len(inner)))
             expect_item = False
             continue
         if expect_item and tok.is_ident and not (tok.kind == "id" and tok.value in RESERVED):
@@ -604,6 +615,20 @@ def presto_to_hive(t: str) -> str:
     if args:
         return f"{name}({','.join(args)})"
     return PRESTO_TO_HIVE.get(name, name)
+
+
+def typed_literal_type(expr: list[Token]) -> str | None:
+    """The type of a two-token typed literal such as Trino's DECIMAL '1.5'
+    (the way Trino's formatter prints a decimal literal), DATE '...'."""
+    if len(expr) != 2 or expr[1].kind != "str" or expr[0].kind != "id":
+        return None
+    word, value = expr[0].text.upper(), expr[1].text[1:-1]
+    if word == "DECIMAL" and re.fullmatch(r"-?\d*\.?\d*", value):
+        whole, _, frac = value.lstrip("-").partition(".")
+        return f"decimal({len(whole.lstrip('0') or '0') + len(frac)},{len(frac)})"
+    if word == "DATE":
+        return "date"
+    return None
 
 
 def literal_type(tok: Token) -> str | None:
