@@ -68,6 +68,40 @@ async fn golden_athena_view() {
     golden("gvw", vec![database(), table(), workgroup(), view()]).await;
 }
 
+/// What AWS stores instead of what it was sent — the view's SQL as Trino
+/// formats it, a crawler role with its path, a mixed-case database name — is
+/// reported once by the sync that caused it and is never a change: the diff
+/// right after is clean and a second sync makes no mutating call. Against
+/// the verbatim emulator (`TWH_EMULATOR_VERBATIM=1`, no rewrites) this test
+/// fails on its first assertion, which is how it proves that the emulator
+/// rewrites and twh absorbs it.
+#[tokio::test(flavor = "multi_thread")]
+async fn what_aws_rewrites_is_reported_once_and_never_a_change() {
+    let e = estate("rewr");
+    e.bucket().await;
+    let mut role = role();
+    role["spec"]["Path"] = json!("/service-role/");
+    let mut db = database();
+    db["spec"]["DatabaseInput"]["Name"] = json!("Wh_${env}");
+    let mut view = view();
+    view["spec"]["Sql"] = json!("select id, total from orders where total > 0");
+    e.write(vec![role, db, crawler(), table(), workgroup(), view]);
+    let out = e.sync();
+    for note in [
+        "note: athena_view.orders_v: Sql stored by AWS as",
+        "note: glue_crawler.orders: Role stored by AWS as \"service-role/",
+    ] {
+        assert!(out.contains(note), "missing `{note}` in:\n{out}");
+    }
+    e.clean();
+    e.quiet_sync();
+    let again = e.sync();
+    assert!(
+        !again.contains("stored by AWS"),
+        "reported once, not on every sync:\n{again}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn golden_glue_job() {
     golden("gjob", vec![role(), job()]).await;
@@ -402,7 +436,18 @@ async fn quicksight_drift_is_repaired() {
         .revoke_permissions(
             aws_sdk_quicksight::types::ResourcePermission::builder()
                 .principal(ADMIN)
-                .actions("quicksight:PassDataSet")
+                // The whole viewer set: QuickSight revokes only whole sets.
+                .set_actions(Some(
+                    [
+                        "quicksight:DescribeDataSet",
+                        "quicksight:DescribeDataSetPermissions",
+                        "quicksight:PassDataSet",
+                        "quicksight:DescribeIngestion",
+                        "quicksight:ListIngestions",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                ))
                 .build()
                 .expect("perm"),
         )

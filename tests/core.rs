@@ -563,3 +563,186 @@ async fn secrets_never_reach_output_or_state() {
     assert!(!human.contains("another-secret-9999"));
     unsafe { std::env::remove_var("TWH_TEST_DS_PASSWORD") };
 }
+
+/// AWS's rewrites of what it was sent: Athena's formatted view SQL and a
+/// crawler role read back with its path (as Glue does for `/service-role/`).
+fn rewriting_world() -> World {
+    World {
+        stores_as: vec![
+            twh::provider::memory::StoresAs {
+                kind: "athena_view".into(),
+                pointer: "/Sql".into(),
+                value: json!("SELECT\n  id\n, total\nFROM\n  orders\n"),
+            },
+            twh::provider::memory::StoresAs {
+                kind: "glue_crawler".into(),
+                pointer: "/Role".into(),
+                value: json!("service-role/twh-crawler-dev"),
+            },
+        ],
+        ..World::default()
+    }
+}
+
+fn change<'a>(p: &'a Plan, addr: &str) -> &'a plan::Change {
+    p.changes
+        .iter()
+        .find(|c| c.address.to_string() == addr)
+        .expect("change")
+}
+
+#[tokio::test]
+async fn what_aws_stores_instead_of_what_it_was_sent_is_reported_once_and_never_a_change() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::with_world(repo, rewriting_world());
+    let (_, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+    let stored: Vec<(String, Vec<String>)> = report
+        .stored_by_aws
+        .iter()
+        .map(|s| {
+            (
+                s.address.to_string(),
+                s.rewrites.iter().map(|r| r.path.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stored,
+        vec![
+            ("athena_view.orders_v".to_string(), vec!["Sql".to_string()]),
+            ("glue_crawler.orders".to_string(), vec!["Role".to_string()]),
+        ],
+        "each rewrite is reported once, by the sync that caused it"
+    );
+    let p = h.plan().await;
+    assert!(
+        !p.has_changes(),
+        "a rewrite must never be a change:\n{}",
+        twh::plan::render::human(&p, twh::plan::render::Style { color: false })
+    );
+    let before = h.mutations();
+    let (_, again) = h.sync().await;
+    assert_eq!(
+        h.mutations(),
+        before,
+        "the second sync calls no mutating API"
+    );
+    assert!(
+        again.stored_by_aws.is_empty(),
+        "said once, not on every sync"
+    );
+
+    // A change to the file is one change: the members AWS rewrote stay in
+    // AWS's form, and are neither shown nor sent as a difference.
+    h.repo.write(
+        "resources/glue/crawlers/orders.json",
+        &crawler("orders", Some("cron(0 6 * * ? *)")),
+    );
+    let p = h.plan().await;
+    let c = change(&p, "glue_crawler.orders");
+    assert_eq!(c.action, Action::Update);
+    assert!(c.pending && !c.drifted);
+    assert_eq!(
+        c.before.as_ref().and_then(|b| b.get("Role")),
+        c.after.as_ref().and_then(|a| a.get("Role")),
+        "the role path AWS added is not shown as a change"
+    );
+    assert_eq!(action_of(&p, "athena_view.orders_v"), Action::NoOp);
+    h.sync().await;
+    assert!(!h.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn drift_is_live_against_what_aws_answered_not_against_the_file() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::with_world(repo, rewriting_world());
+    h.sync().await;
+    // Someone edits the view in the console: live now differs from what
+    // AWS answered after the apply.
+    let mut world = h.mem.world();
+    world.stores_as.clear();
+    let view = world
+        .resources
+        .get_mut("athena_view")
+        .expect("kind")
+        .values_mut()
+        .next()
+        .expect("view");
+    view["Sql"] = json!("SELECT id FROM orders");
+    let h = Harness::with_world(h.repo, world);
+    let p = h.plan().await;
+    let c = change(&p, "athena_view.orders_v");
+    assert!(c.drifted && !c.pending, "{c:?}");
+    assert_ne!(c.action, Action::NoOp);
+    h.sync().await;
+    assert!(!h.plan().await.has_changes(), "the repair is recorded");
+}
+
+#[tokio::test]
+async fn a_version_1_state_plans_two_ways_until_its_next_apply() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::with_world(repo, rewriting_world());
+    h.sync().await;
+    // The same state as format version 1 wrote it: no `observed`.
+    let path = h.repo.path().join("state/dev.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&path).expect("state")).expect("json");
+    v["format_version"] = json!(1);
+    for r in v["resources"]
+        .as_object_mut()
+        .expect("resources")
+        .values_mut()
+    {
+        r.as_object_mut().expect("record").remove("observed");
+    }
+    std::fs::write(&path, serde_json::to_vec(&v).expect("json")).expect("write");
+    let st = h.state().await;
+    assert_eq!(
+        st.format_version,
+        twh::state::FORMAT_VERSION,
+        "migrated on read"
+    );
+    assert_eq!(st.resources.len(), 4, "every resource kept");
+    // Without a record of AWS's answer, the rewrites look like changes,
+    // once; the apply records them and the next plan is clean.
+    let p = h.plan().await;
+    assert_eq!(action_of(&p, "athena_view.orders_v"), Action::Update);
+    h.sync().await;
+    assert!(!h.plan().await.has_changes());
+    let stored: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("state")).expect("json");
+    assert_eq!(
+        stored["format_version"],
+        json!(2),
+        "stored in the new format"
+    );
+}
+
+#[tokio::test]
+async fn a_mixed_case_glue_name_is_sent_as_glue_stores_it() {
+    let repo = Repo::new();
+    repo.small_estate();
+    repo.write(
+        "resources/glue/database.json",
+        &json!({"type": "glue_database", "name": "warehouse",
+                "spec": {"DatabaseInput": {"Name": "Ticket_Warehouse_${env}", "Description": "Ticket Warehouse"}}}),
+    );
+    let h = Harness::new(repo);
+    let (_, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+    let dbs: Vec<String> = h.mem.world().resources["glue_database"]
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(dbs, vec!["ticket_warehouse_dev"]);
+    let crawler = &h.mem.world().resources["glue_crawler"]["ticket_warehouse_orders-dev"];
+    assert_eq!(
+        crawler["DatabaseName"],
+        json!("ticket_warehouse_dev"),
+        "references get the stored name"
+    );
+    assert!(!h.plan().await.has_changes());
+}

@@ -131,7 +131,7 @@ fn estate() -> Vec<Value> {
         json!({"type": "quicksight_data_source", "name": "athena", "spec": {
             "DataSourceId": "athena-${env}", "Name": "Athena", "Type": "ATHENA",
             "DataSourceParameters": {"AthenaParameters": {"WorkGroup": "${ref:athena_workgroup.wg.name}"}},
-            "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSource", "quicksight:PassDataSource"]}]}}),
+            "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSource", "quicksight:DescribeDataSourcePermissions", "quicksight:PassDataSource"]}]}}),
         json!({"type": "quicksight_data_set", "name": "orders", "spec": {
             "DataSetId": "orders-${env}", "Name": "Orders", "ImportMode": "DIRECT_QUERY",
             "PhysicalTableMap": {"t1": {"RelationalTable": {
@@ -139,7 +139,7 @@ fn estate() -> Vec<Value> {
                 "Schema": "wh_${env}", "Name": "orders",
                 "InputColumns": [{"Name": "id", "Type": "STRING"}, {"Name": "total", "Type": "DECIMAL"}]}}},
             "LogicalTableMap": {"l1": {"Alias": "orders", "Source": {"PhysicalTableId": "t1"}}},
-            "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSet", "quicksight:PassDataSet"]}]}}),
+            "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions", "quicksight:PassDataSet", "quicksight:DescribeIngestion", "quicksight:ListIngestions"]}]}}),
     ]
 }
 

@@ -251,7 +251,7 @@ fn data_set_spec() -> Value {
         },
         "Permissions": [{
             "Principal": "arn:aws:quicksight:us-east-1:123456789012:group/default/analysts",
-            "Actions": ["quicksight:DescribeDataSet", "quicksight:PassDataSet"]
+            "Actions": ["quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions", "quicksight:PassDataSet", "quicksight:DescribeIngestion", "quicksight:ListIngestions"]
         }],
         "Tags": [{ "Key": "team", "Value": "data" }]
     })

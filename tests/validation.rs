@@ -174,13 +174,19 @@ fn limit(service: &str, shape: &str) -> String {
 }
 
 #[test]
-fn glue_names_must_be_lowercase() {
+fn mixed_case_glue_names_are_accepted_as_aws_accepts_them() {
+    // Glue folds them to lowercase when it stores them (the plan sends
+    // them folded: see tests/core.rs).
     let r = Repo::new();
-    r.write("resources/d.json", &db("Ticket_Warehouse"));
-    assert_eq!(
-        one(&r),
-        "resources/d.json:6:15 `DatabaseInput.Name` must be lowercase in `glue_database.warehouse`: Glue stores names in lowercase, so `Ticket_Warehouse` would show as a change forever [use `ticket_warehouse`]"
+    r.write("resources/d.json", &db("dbCrawler"));
+    let (_, diags) = twh::config::load(
+        r.path(),
+        "dev",
+        &twh::config::LoadOptions {
+            require_secrets: false,
+        },
     );
+    assert!(!diags.has_errors(), "{diags:?}");
 }
 
 #[test]
@@ -303,7 +309,7 @@ fn all_errors_are_reported_together() {
         "resources/b.json",
         &json!({"type": "nope", "name": "x", "spec": {}}),
     );
-    r.write("resources/c.json", &db("UPPER"));
+    r.write("resources/c.json", &db(&"x".repeat(300)));
     assert_eq!(errors(&r).len(), 3);
 }
 
@@ -339,4 +345,26 @@ fn ignore_changes_cannot_name_the_identity() {
         "{e}"
     );
     assert!(e.contains("rename it in the file"), "{e}");
+}
+
+#[test]
+fn a_quicksight_permission_list_that_is_not_a_whole_set_is_refused_at_its_line() {
+    let r = Repo::new();
+    r.write(
+        "resources/ds.json",
+        &json!({"type": "quicksight_data_source", "name": "athena", "spec": {
+            "DataSourceId": "athena", "Name": "Athena", "Type": "ATHENA",
+            "DataSourceParameters": {"AthenaParameters": {"WorkGroup": "primary"}},
+            "Permissions": [{"Principal": "arn:aws:quicksight:us-east-1:123456789012:user/default/admin",
+                "Actions": ["quicksight:DescribeDataSource", "quicksight:PassDataSource"]}]}}),
+    );
+    let e = one(&r);
+    assert!(
+        e.starts_with("resources/ds.json:") && e.contains("`Permissions[0].Actions` of `quicksight_data_source.athena` is not a permission set QuickSight accepts: [quicksight:DescribeDataSource, quicksight:PassDataSource]"),
+        "{e}"
+    );
+    assert!(
+        e.contains("[quicksight:DescribeDataSource, quicksight:DescribeDataSourcePermissions, quicksight:PassDataSource] or"),
+        "the hint names the valid sets: {e}"
+    );
 }

@@ -104,3 +104,16 @@ def test_unknown_sql_falls_back_to_a_normalized_rewrite():
         format_query("select a from t tablesample bernoulli (10)")
     stored = stored_view_sql("select a   from t tablesample bernoulli (10)")
     assert stored.startswith("SELECT a FROM t") and stored.endswith("\n")
+
+
+def test_a_view_on_a_formatted_view_with_trim_is_analysed():
+    """Trino stores ``trim(k)`` as ``trim(BOTH FROM k)``; the FROM inside
+    the call is not a table reference, so a view reading that view is not
+    refused as reading a missing table ``k``."""
+    from twh_emulator import sql, trino_format
+
+    stored = trino_format.stored_view_sql("SELECT lower(trim(email)) AS email FROM customers")
+    assert "trim(BOTH FROM email)" in stored
+    assert [n.parts for n in sql.referenced_tables(sql.tokenize(stored))] == [["customers"]]
+    q = "SELECT extract(year FROM d) y FROM (SELECT * FROM a JOIN b ON a.x = b.x) s"
+    assert [n.parts for n in sql.referenced_tables(sql.tokenize(q))] == [["a"], ["b"]]

@@ -205,6 +205,33 @@ PERMISSION_SETS = {
             "quicksight:CancelIngestion",
             "quicksight:UpdateDataSetPermissions",
         ],
+        # The owner set the console grants since refresh schedules became API
+        # resources: the ten above plus the refresh-schedule and
+        # refresh-properties actions.  Terraform and CDK estates applied to
+        # real AWS grant exactly this list (for example the
+        # aws_quicksight_data_set permissions blocks and CfnDataSet
+        # permissions found by the search tool's code corpus), which AWS
+        # would refuse if it were not a valid set.
+        [
+            "quicksight:DescribeDataSet",
+            "quicksight:DescribeDataSetPermissions",
+            "quicksight:PassDataSet",
+            "quicksight:DescribeIngestion",
+            "quicksight:ListIngestions",
+            "quicksight:UpdateDataSet",
+            "quicksight:DeleteDataSet",
+            "quicksight:CreateIngestion",
+            "quicksight:CancelIngestion",
+            "quicksight:UpdateDataSetPermissions",
+            "quicksight:CreateRefreshSchedule",
+            "quicksight:DescribeRefreshSchedule",
+            "quicksight:ListRefreshSchedules",
+            "quicksight:UpdateRefreshSchedule",
+            "quicksight:DeleteRefreshSchedule",
+            "quicksight:PutDataSetRefreshProperties",
+            "quicksight:DescribeDataSetRefreshProperties",
+            "quicksight:DeleteDataSetRefreshProperties",
+        ],
     ],
 }
 

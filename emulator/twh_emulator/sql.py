@@ -384,7 +384,7 @@ def referenced_tables(tokens: list[Token]) -> list[Name]:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.kw("FROM", "JOIN") or (tok.text == "," and _in_from(tokens, i)):
+        if (tok.kw("FROM", "JOIN") and _is_clause(tokens, i)) or (tok.text == "," and _in_from(tokens, i)):
             j = i + 1
             # Trino's formatter wraps joins in parentheses: FROM (a JOIN b ...).
             while j < len(tokens) and tokens[j].text == "(":
@@ -400,6 +400,25 @@ def referenced_tables(tokens: list[Token]) -> list[Name]:
                     out.append(name)
         i += 1
     return out
+
+
+def _is_clause(tokens: list[Token], i: int) -> bool:
+    """Is the FROM/JOIN at i a clause of a query, not the FROM inside a
+    function's arguments?  Trino's formatter writes ``trim(k)`` as
+    ``trim(BOTH FROM k)`` (SqlFormatter's Trim rendering), and SQL has
+    ``extract(year FROM t)`` and ``substring(s FROM 2)``: there the nearest
+    unclosed parenthesis opens a call, not a subquery."""
+    depth = 0
+    for j in range(i - 1, -1, -1):
+        t = tokens[j]
+        if t.text == ")":
+            depth += 1
+        elif t.text == "(":
+            if depth == 0:
+                nxt = tokens[j + 1] if j + 1 < len(tokens) else None
+                return nxt is not None and (nxt.kw("SELECT", "WITH", "VALUES") or nxt.text == "(")
+            depth -= 1
+    return True
 
 
 def _in_from(tokens: list[Token], i: int) -> bool:

@@ -135,7 +135,12 @@ async fn import_locked(
         };
         state.resources.insert(
             addr.clone(),
-            state_record(&desired, &normalize(kind, &live), ResourceStatus::Applied),
+            state_record(
+                &desired,
+                &normalize(kind, &live),
+                Some(normalize(kind, &live)),
+                ResourceStatus::Applied,
+            ),
         );
         state.serial += 1;
         ctx.backend.write(&state).await.map_err(|e| e.to_string())?;

@@ -8,13 +8,13 @@ mod import;
 mod ops;
 mod reporters;
 mod setup;
+mod sync;
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser as _};
 
-use crate::apply::{self, ApplyOptions};
 use crate::config::{self, LoadOptions};
 use crate::diag::{self, Diagnostic, Diagnostics, NoSources, SourceLookup};
 use crate::plan::{self, PlanOptions, render};
@@ -98,7 +98,7 @@ async fn run(cli: Cli) -> u8 {
     match &cli.command {
         Command::Validate => validate(g),
         Command::Diff(a) => diff(g, a).await,
-        Command::Sync(a) => sync(g, a).await,
+        Command::Sync(a) => sync::sync(g, a).await,
         Command::State(c) => state_cmd(g, c).await,
         Command::Import { kind, ids, all } => import_cmd(g, kind, ids, *all).await,
         Command::ForceUnlock { id } => force_unlock(g, id).await,
@@ -174,7 +174,7 @@ async fn diff(g: &Global, a: &args::PlanArgs) -> u8 {
             return ERROR;
         }
     };
-    print_plan(g, &plan);
+    print_plan(g, &plan, true);
     if plan.errors.has_errors() {
         report(&plan.errors, &NoSources);
         return ERROR;
@@ -182,7 +182,9 @@ async fn diff(g: &Global, a: &args::PlanArgs) -> u8 {
     if plan.has_changes() { CHANGES } else { OK }
 }
 
-fn print_plan(g: &Global, plan: &plan::Plan) {
+/// Prints the plan; with `-v`, the calls it took (for `diff` the whole run;
+/// `sync` prints its own count at the end, see `sync`).
+fn print_plan(g: &Global, plan: &plan::Plan, show_calls: bool) {
     let out = match g.output {
         Output::Json => render::json(plan),
         Output::Markdown => render::markdown(plan),
@@ -194,7 +196,7 @@ fn print_plan(g: &Global, plan: &plan::Plan) {
         ),
     };
     println!("{}", out.trim_end());
-    if g.verbose > 0 {
+    if show_calls && g.verbose > 0 {
         let c = &plan.api_calls;
         eprintln!(
             "API calls: {} ({} reads, {} mutating)",
@@ -208,29 +210,7 @@ fn print_plan(g: &Global, plan: &plan::Plan) {
     }
 }
 
-async fn sync(g: &Global, a: &args::SyncArgs) -> u8 {
-    let Some(cfg) = load(g, true) else {
-        return ERROR;
-    };
-    let ctx = match setup::Context::new(g, &cfg).await {
-        Ok(c) => c,
-        Err(e) => return fail(e, None),
-    };
-    let lock = LockInfo::new("sync");
-    if let Err(e) = state::lock_with_timeout(ctx.backend.as_ref(), &lock, a.lock_timeout).await {
-        return lock_error(&e);
-    }
-    let code = sync_locked(g, a, &cfg, &ctx).await;
-    if let Err(e) = ctx.backend.unlock(&lock.id).await {
-        return fail(
-            format!("could not release the state lock: {e}"),
-            Some(format!("remove it with `twh force-unlock {}`", lock.id)),
-        );
-    }
-    code
-}
-
-fn lock_error(e: &StateError) -> u8 {
+pub(crate) fn lock_error(e: &StateError) -> u8 {
     match e {
         StateError::Locked { holder } if holder.holder_is_dead() => fail(
             format!(
@@ -248,129 +228,6 @@ fn lock_error(e: &StateError) -> u8 {
         ),
         other => fail_error(other),
     }
-}
-
-async fn sync_locked(
-    g: &Global,
-    a: &args::SyncArgs,
-    cfg: &config::Config,
-    ctx: &setup::Context,
-) -> u8 {
-    let st = match ctx.backend.read().await {
-        Ok(s) => s.unwrap_or_else(|| StateFile::new(&g.env)),
-        Err(e) => return fail_error(&e),
-    };
-    let plan = match plan::plan(
-        cfg,
-        &st,
-        &ctx.providers,
-        &PlanOptions {
-            targets: a.plan.targets.clone(),
-        },
-    )
-    .await
-    {
-        Ok(p) => p,
-        Err(d) => {
-            report(&d, &cfg.sources);
-            return ERROR;
-        }
-    };
-    print_plan(g, &plan);
-    if plan.errors.has_errors() {
-        report(&plan.errors, &NoSources);
-        return ERROR;
-    }
-    let opts = ApplyOptions {
-        parallelism: usize::from(a.parallelism),
-        allow_replace: a.allow_replace,
-        ..ApplyOptions::default()
-    };
-    let refused = apply::refused(&plan, &opts);
-    if !refused.is_empty() {
-        return fail(
-            format!("refusing to replace without --allow-replace:\n  {}", refused.join("\n  ")),
-            Some("replacing a dataset or table breaks analyses and partitions built on it; rerun with --allow-replace if intended".into()),
-        );
-    }
-    if plan.summary.changes() == 0 {
-        return OK;
-    }
-    if !a.auto_approve {
-        if !std::io::stdin().is_terminal() {
-            return fail(
-                "sync needs confirmation, and stdin is not a terminal",
-                Some("review the plan above, then rerun with --auto-approve".into()),
-            );
-        }
-        eprint!(
-            "Apply these changes to `{}`? Only `yes` is accepted: ",
-            g.env
-        );
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() || answer.trim() != "yes" {
-            eprintln!("Cancelled; nothing was changed.");
-            return ERROR;
-        }
-    }
-    let reporter = reporters::for_apply(g, plan.summary.changes());
-    let started = std::time::Instant::now();
-    let (report_, _state) = apply::apply(
-        &plan,
-        st,
-        ctx.backend.clone(),
-        &ctx.providers,
-        &opts,
-        reporter,
-    )
-    .await;
-    let secs = started.elapsed().as_secs_f64();
-    for (addr, e) in &report_.failed {
-        eprintln!("error: {addr}: {e}");
-    }
-    for addr in &report_.skipped {
-        eprintln!("skipped: {addr} (something it depends on failed)");
-    }
-    if g.output == Output::Json {
-        println!(
-            "{}",
-            serde_json::json!({"format_version": plan::FORMAT_VERSION, "applied": report_.applied, "failed": report_.failed, "skipped": report_.skipped, "api_calls": ctx.providers.calls.counts()})
-        );
-    }
-    if report_.ok() {
-        if !g.quiet {
-            eprintln!(
-                "Sync complete: {} changed in {secs:.1}s.",
-                report_.applied.len()
-            );
-        }
-        OK
-    } else if report_.failed.iter().any(|(_, e)| *e == lost_state(ctx)) {
-        eprintln!(
-            "Sync stopped: {} changed, {} failed, {} skipped. Another writer replaced the state during this run (was its lock force-unlocked?), so what this run changed after that is not recorded. `twh state pull` shows the stored state; `twh diff` shows what is left to do.",
-            report_.applied.len(),
-            report_.failed.len(),
-            report_.skipped.len()
-        );
-        ERROR
-    } else {
-        eprintln!(
-            "Sync incomplete: {} changed, {} failed, {} skipped. State records what was done; rerun `twh sync` after fixing the error.",
-            report_.applied.len(),
-            report_.failed.len(),
-            report_.skipped.len()
-        );
-        ERROR
-    }
-}
-
-/// The error apply reports when the backend found another writer's state.
-fn lost_state(ctx: &setup::Context) -> String {
-    StateError::Conflict {
-        path: ctx.backend.describe(),
-    }
-    .to_string()
 }
 
 async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {

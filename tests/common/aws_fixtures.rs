@@ -69,7 +69,7 @@ pub fn data_source() -> Value {
     json!({"type": "quicksight_data_source", "name": "athena", "spec": {
         "DataSourceId": "athena-${env}", "Name": "Athena", "Type": "ATHENA",
         "DataSourceParameters": {"AthenaParameters": {"WorkGroup": "${ref:athena_workgroup.wg.name}"}},
-        "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSource", "quicksight:PassDataSource"]}],
+        "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSource", "quicksight:DescribeDataSourcePermissions", "quicksight:PassDataSource"]}],
         "Tags": [{"Key": "team", "Value": "data"}]}})
 }
 
@@ -81,7 +81,7 @@ pub fn data_set() -> Value {
             "Schema": "wh_${env}", "Name": "orders",
             "InputColumns": [{"Name": "id", "Type": "STRING"}, {"Name": "total", "Type": "DECIMAL"}]}}},
         "LogicalTableMap": {"l1": {"Alias": "orders", "Source": {"PhysicalTableId": "t1"}}},
-        "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSet", "quicksight:PassDataSet"]}],
+        "Permissions": [{"Principal": ADMIN, "Actions": ["quicksight:DescribeDataSet", "quicksight:DescribeDataSetPermissions", "quicksight:PassDataSet", "quicksight:DescribeIngestion", "quicksight:ListIngestions"]}],
         "Tags": [{"Key": "team", "Value": "data"}]}})
 }
 

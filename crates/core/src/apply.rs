@@ -12,7 +12,8 @@ use tokio::sync::Mutex;
 
 use crate::addr::Address;
 use crate::kinds;
-use crate::plan::{Action, Change, Plan, state_record};
+use crate::plan::expect::{Rewrite, rewrites};
+use crate::plan::{Action, Change, Plan, comparable_live, state_record};
 use crate::provider::retry::RetryPolicy;
 use crate::provider::{ProviderError, Providers};
 use crate::state::{Backend, ResourceStatus, StateFile};
@@ -51,6 +52,17 @@ pub struct ApplyReport {
     pub failed: Vec<(Address, String)>,
     /// Not attempted because something they depend on failed.
     pub skipped: Vec<Address>,
+    /// Where AWS stored something other than what it was sent, read right
+    /// after the write. Reported once, here; recorded in state as
+    /// `observed`, so later plans never show it as a change.
+    pub stored_by_aws: Vec<StoredByAws>,
+}
+
+/// AWS's rewrites of one resource.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StoredByAws {
+    pub address: Address,
+    pub rewrites: Vec<Rewrite>,
 }
 
 impl ApplyReport {
@@ -195,11 +207,17 @@ pub async fn apply(
                     let shared = shared.clone();
                     let reporter = reporter.clone();
                     let retry = opts.retry;
+                    let salt = plan.salt.clone();
                     reporter.start(&addr, change.action);
                     running.spawn(async move {
                         let r =
-                            run_one(&change, desired.as_ref(), &providers, &shared, retry).await;
-                        reporter.finish(&change.address, change.action, &r);
+                            run_one(&change, desired.as_ref(), &providers, &shared, retry, &salt)
+                                .await;
+                        reporter.finish(
+                            &change.address,
+                            change.action,
+                            &r.as_ref().map(|_| ()).map_err(Clone::clone),
+                        );
                         (change.address, r)
                     });
                     progressed = true;
@@ -207,8 +225,14 @@ pub async fn apply(
             }
         }
         match running.join_next().await {
-            Some(Ok((addr, Ok(())))) => {
+            Some(Ok((addr, Ok(stored)))) => {
                 done.insert(addr.clone());
+                if !stored.is_empty() {
+                    report.stored_by_aws.push(StoredByAws {
+                        address: addr.clone(),
+                        rewrites: stored,
+                    });
+                }
                 report.applied.push(addr);
             }
             Some(Ok((addr, Err(e)))) => {
@@ -221,30 +245,34 @@ pub async fn apply(
             None => break,
         }
     }
+    report
+        .stored_by_aws
+        .sort_by(|a, b| a.address.cmp(&b.address));
     let state = shared.state.lock().await.clone();
     (report, state)
 }
 
+/// Applies one change. `Ok` carries AWS's rewrites of what was written.
 async fn run_one(
     c: &Change,
     desired: Option<&crate::plan::Desired>,
     providers: &Providers,
     shared: &Shared,
     retry: RetryPolicy,
-) -> Result<(), String> {
+    salt: &str,
+) -> Result<Vec<Rewrite>, String> {
     let kind = kinds::kind(&c.kind).ok_or_else(|| format!("unknown kind {}", c.kind))?;
     let provider = providers.for_kind(kind).map_err(|e| e.to_string())?;
     let addr = c.address.clone();
     let fail = |e: ProviderError| format!("{e}");
     match c.action {
-        Action::NoOp => Ok(()),
-        Action::Forget => {
-            shared
-                .commit(|s| {
-                    s.resources.remove(&addr);
-                })
-                .await
-        }
+        Action::NoOp => Ok(Vec::new()),
+        Action::Forget => shared
+            .commit(|s| {
+                s.resources.remove(&addr);
+            })
+            .await
+            .map(|()| Vec::new()),
         Action::Delete => {
             let id = c.old_id.clone().unwrap_or_else(|| c.id.clone());
             match retry.run(|| provider.delete(kind, &id)).await {
@@ -256,6 +284,7 @@ async fn run_one(
                     s.resources.remove(&addr);
                 })
                 .await
+                .map(|()| Vec::new())
         }
         Action::Adopt | Action::Create | Action::Update | Action::Replace => {
             let d = desired.ok_or_else(|| format!("`{addr}` has no desired value"))?;
@@ -285,7 +314,7 @@ async fn run_one(
                     // before the record below still leaves this resource
                     // known as twh's, so the rerun updates instead of
                     // refusing an "unmanaged" resource.
-                    let record = state_record(d, &applied, ResourceStatus::Creating);
+                    let record = state_record(d, &applied, None, ResourceStatus::Creating);
                     if !shared.state.lock().await.resources.contains_key(&addr) {
                         shared
                             .commit(|s| {
@@ -312,12 +341,34 @@ async fn run_one(
                 }
                 _ => {}
             }
-            let record = state_record(d, &applied, ResourceStatus::Applied);
+            // What AWS holds now: live, as adopt found it, or read back
+            // after the write. A failed read records nothing, and the next
+            // plan compares the file with live, as format version 1 did.
+            let observed = match c.action {
+                Action::Adopt => c.observed.clone(),
+                _ => retry
+                    .run(|| provider.read(kind, std::slice::from_ref(&d.attributes.id)))
+                    .await
+                    .ok()
+                    .and_then(|v| v.into_iter().next().flatten())
+                    .map(|live| comparable_live(d, &live, Some(&applied), salt)),
+            };
+            let stored = observed
+                .as_ref()
+                .map(|o| {
+                    rewrites(&applied, o)
+                        .into_iter()
+                        .filter(|r| !c.unmanaged.iter().any(|u| r.path.starts_with(u.as_str())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let record = state_record(d, &applied, observed, ResourceStatus::Applied);
             shared
                 .commit(|s| {
                     s.resources.insert(addr.clone(), record);
                 })
                 .await
+                .map(|()| stored)
         }
     }
 }

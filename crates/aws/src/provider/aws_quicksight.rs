@@ -7,7 +7,7 @@
 //! SPICE data sets also carry their refresh schedules (by `ScheduleId`) and
 //! refresh properties, read and written beside the definition.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_quicksight as sdk;
@@ -33,7 +33,7 @@ pub struct QuickSightProvider {
     caller: Caller,
 }
 
-type Perms = BTreeMap<String, BTreeSet<String>>;
+use twh_core::kinds::permissions::{self, Perms};
 
 /// `[{"Principal","Actions"}]` as principal → actions.
 fn perms(v: Option<&Value>) -> Perms {
@@ -52,7 +52,8 @@ fn perms(v: Option<&Value>) -> Perms {
     out
 }
 
-/// Grant and revoke lists turning `live` permissions into `desired`.
+/// Grant and revoke lists turning `live` permissions into `desired`, in
+/// whole action sets (see `twh_core::kinds::permissions`).
 fn perm_diff(
     live: &Perms,
     desired: &Perms,
@@ -63,31 +64,19 @@ fn perm_diff(
     ),
     ProviderError,
 > {
-    let build = |p: &str, actions: Vec<String>| {
-        sdk::types::ResourcePermission::builder()
-            .principal(p)
-            .set_actions(Some(actions))
-            .build()
-            .map_err(|e| build_error("Permissions", e))
+    let build = |list: Perms| {
+        list.into_iter()
+            .map(|(p, actions)| {
+                sdk::types::ResourcePermission::builder()
+                    .principal(p)
+                    .set_actions(Some(actions.into_iter().collect()))
+                    .build()
+                    .map_err(|e| build_error("Permissions", e))
+            })
+            .collect::<Result<Vec<_>, _>>()
     };
-    let none = BTreeSet::new();
-    let mut grant = Vec::new();
-    let mut revoke = Vec::new();
-    for (p, want) in desired {
-        let have = live.get(p).unwrap_or(&none);
-        let add: Vec<String> = want.difference(have).cloned().collect();
-        if !add.is_empty() {
-            grant.push(build(p, add)?);
-        }
-    }
-    for (p, have) in live {
-        let want = desired.get(p).unwrap_or(&none);
-        let drop: Vec<String> = have.difference(want).cloned().collect();
-        if !drop.is_empty() {
-            revoke.push(build(p, drop)?);
-        }
-    }
-    Ok((grant, revoke))
+    let (grant, revoke) = permissions::changes(live, desired);
+    Ok((build(grant)?, build(revoke)?))
 }
 
 fn perms_json(list: Vec<sdk::types::ResourcePermission>) -> Result<Value, ProviderError> {
@@ -772,7 +761,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn permissions_change_by_grant_and_revoke() {
+    fn permissions_change_by_granting_and_revoking_whole_sets() {
         let live = perms(Some(&json!([
             {"Principal": "arn:u/a", "Actions": ["x", "y"]},
             {"Principal": "arn:u/b", "Actions": ["x"]}])));
@@ -780,7 +769,7 @@ mod tests {
             {"Principal": "arn:u/a", "Actions": ["x", "z"]}])));
         let (grant, revoke) = perm_diff(&live, &desired).expect("diff");
         assert_eq!(grant.len(), 1);
-        assert_eq!(grant[0].actions(), ["z"]);
+        assert_eq!(grant[0].actions(), ["x", "z"], "the whole new set");
         let revoked: Vec<_> = revoke
             .iter()
             .map(|p| (p.principal(), p.actions().to_vec()))
@@ -788,9 +777,10 @@ mod tests {
         assert_eq!(
             revoked,
             [
-                ("arn:u/a", vec!["y".to_string()]),
+                ("arn:u/a", vec!["x".to_string(), "y".to_string()]),
                 ("arn:u/b", vec!["x".to_string()])
-            ]
+            ],
+            "the whole old set"
         );
     }
 }

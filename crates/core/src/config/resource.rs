@@ -9,7 +9,7 @@ use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
 use crate::kinds::{self};
 
 use super::model::{Lifecycle, Origin, Resource, Sources};
-use super::{interpolate, locate, validate};
+use super::{locate, validate};
 
 pub(super) fn serde_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -272,7 +272,8 @@ pub(super) fn parse_resource(
     })
 }
 
-/// Shape validation, account fields, lowercase names and identity presence.
+/// Shape validation, account fields and identity presence. (Mixed-case
+/// Glue names are accepted: resolve folds them as Glue stores them.)
 pub(super) fn validate_spec(r: &Resource, sources: &Sources, diags: &mut Diagnostics) {
     let spec_ptr = format!("{}/spec", r.origin.pointer);
     let locate =
@@ -283,6 +284,21 @@ pub(super) fn validate_spec(r: &Resource, sources: &Sources, diags: &mut Diagnos
         let key = field.trim_start_matches('/');
         m.entry(key)
             .or_insert_with(|| Value::String("000000000000".into()));
+    }
+    for (i, actions) in crate::kinds::permissions::invalid_entries(r.kind.permission_sets, &r.spec)
+    {
+        diags.push(
+            Diagnostic::error(format!(
+                "`Permissions[{i}].Actions` of `{}` is not a permission set QuickSight accepts: [{}]",
+                r.addr,
+                actions.join(", ")
+            ))
+            .at(locate(&format!("/Permissions/{i}/Actions"), false))
+            .hint(format!(
+                "QuickSight accepts only whole sets: {}",
+                crate::kinds::permissions::describe_sets(r.kind.permission_sets)
+            )),
+        );
     }
     if let Some(shapes) = r.kind.shapes() {
         let mut problems = Vec::new();
@@ -341,22 +357,6 @@ pub(super) fn validate_spec(r: &Resource, sources: &Sources, diags: &mut Diagnos
                     })),
                 );
             }
-        }
-    }
-    for field in r.kind.lowercase {
-        if let Some(Value::String(s)) = r.spec.pointer(field)
-            && !interpolate::has_placeholder(s)
-            && s.chars().any(char::is_uppercase)
-        {
-            diags.push(
-                Diagnostic::error(format!(
-                    "`{}` must be lowercase in `{}`: Glue stores names in lowercase, so `{s}` would show as a change forever",
-                    crate::pointer::display_path(field),
-                    r.addr
-                ))
-                .at(locate(field, false))
-                .hint(format!("use `{}`", s.to_lowercase())),
-            );
         }
     }
 }

@@ -6,6 +6,7 @@
 
 mod custom;
 pub mod normalize;
+pub mod permissions;
 pub mod schema;
 
 use serde_json::Value;
@@ -61,8 +62,9 @@ pub struct KindDef {
     /// Spec fields AWS accepts but never returns (credentials): compared
     /// against the last applied value, never against live.
     pub write_only: &'static [&'static str],
-    /// Spec fields whose string values must be lowercase (Glue lowercases
-    /// names, so a mixed-case name would diff forever).
+    /// Spec fields Glue folds to lowercase when it stores them: twh sends
+    /// them folded (see `plan::resolve`), so the name it reads back is the
+    /// one it asked for.
     pub lowercase: &'static [&'static str],
     /// Defaults AWS fills on the server; applied to both sides before comparing.
     pub defaults: &'static [(&'static str, &'static str)],
@@ -73,6 +75,10 @@ pub struct KindDef {
     /// file leaves one out, twh keeps AWS's value, never compares it and
     /// lists it as unmanaged in the plan (see `plan::unmanaged`).
     pub unmanaged: &'static [&'static str],
+    /// The complete action sets AWS accepts in `Permissions` (QuickSight
+    /// refuses any other list); empty when the kind has no such rule. See
+    /// `kinds::permissions`.
+    pub permission_sets: &'static [&'static [&'static str]],
     /// Kind-specific normalization beyond defaults and sets.
     pub normalize_extra: Option<fn(&mut Value)>,
     /// Whether the kind exists in AWS and takes part in plans.
@@ -121,6 +127,7 @@ pub static KINDS: &[KindDef] = &[
         defaults: &[],
         sets: &["/Tags"],
         unmanaged: &[],
+        permission_sets: &[],
         normalize_extra: None,
         managed: true,
     },
@@ -138,6 +145,7 @@ pub static KINDS: &[KindDef] = &[
         defaults: &[],
         sets: &[],
         unmanaged: GLUE_TABLE_UNMANAGED,
+        permission_sets: &[],
         normalize_extra: Some(normalize::glue_table),
         managed: true,
     },
@@ -178,6 +186,7 @@ pub static KINDS: &[KindDef] = &[
             "/Classifiers",
         ],
         unmanaged: &[],
+        permission_sets: &[],
         normalize_extra: Some(normalize::glue_crawler),
         managed: true,
     },
@@ -202,6 +211,7 @@ pub static KINDS: &[KindDef] = &[
         ],
         sets: &["/Connections/Connections"],
         unmanaged: &[],
+        permission_sets: &[],
         normalize_extra: Some(normalize::glue_job),
         managed: true,
     },
@@ -232,6 +242,7 @@ pub static KINDS: &[KindDef] = &[
         ],
         sets: &["/Tags"],
         unmanaged: &[],
+        permission_sets: &[],
         normalize_extra: None,
         managed: true,
     },
@@ -249,6 +260,7 @@ pub static KINDS: &[KindDef] = &[
         defaults: &[("/Catalog", r#""AwsDataCatalog""#)],
         sets: &[],
         unmanaged: &[],
+        permission_sets: &[],
         normalize_extra: Some(normalize::athena_view),
         managed: true,
     },
@@ -266,6 +278,7 @@ pub static KINDS: &[KindDef] = &[
         defaults: &[("/SslProperties", r#"{"DisableSsl":false}"#)],
         sets: &["/Permissions", "/Permissions/*/Actions", "/Tags"],
         unmanaged: &[],
+        permission_sets: permissions::DATA_SOURCE,
         normalize_extra: None,
         managed: true,
     },
@@ -303,6 +316,7 @@ pub static KINDS: &[KindDef] = &[
             "/RowLevelPermissionTagConfiguration",
             "/ColumnLevelPermissionRules",
         ],
+        permission_sets: permissions::DATA_SET,
         normalize_extra: Some(normalize::quicksight_data_set),
         managed: true,
     },
@@ -320,6 +334,7 @@ pub static KINDS: &[KindDef] = &[
         defaults: &[("/Path", r#""/""#), ("/MaxSessionDuration", "3600")],
         sets: &["/Tags", "/ManagedPolicyArns"],
         unmanaged: &[],
+        permission_sets: &[],
         normalize_extra: Some(normalize::iam_role),
         managed: true,
     },
@@ -337,6 +352,7 @@ pub static KINDS: &[KindDef] = &[
         defaults: &[],
         sets: &[],
         unmanaged: &[],
+        permission_sets: &[],
         normalize_extra: None,
         managed: false,
     },

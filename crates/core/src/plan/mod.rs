@@ -3,6 +3,7 @@
 //! normalizing each side. Human, JSON and Markdown views all render this one
 //! value, and apply takes it rather than re-deciding anything.
 
+pub mod expect;
 pub mod render;
 pub mod resolve;
 pub mod unmanaged;
@@ -108,6 +109,9 @@ pub struct Change {
     /// carry fingerprints, not values, but are no one's business).
     #[serde(skip)]
     pub applied: Option<Value>,
+    /// Adopt: live, comparable, recorded as what AWS holds (no read needed).
+    #[serde(skip)]
+    pub observed: Option<Value>,
     #[serde(skip)]
     pub live_raw: Option<Value>,
 }
@@ -247,13 +251,13 @@ pub async fn plan(
         // Unmanaged fields take AWS's value on the desired side (so updates
         // keep them) and on the last-applied side (so they are not drift).
         let unmanaged = live_owned.as_ref().map_or_else(Vec::new, |l| {
-            unmanaged::graft(
-                d.kind,
-                &d.lifecycle,
-                &mut d.spec,
-                rs.as_mut().map(|r| &mut r.applied),
-                l,
-            )
+            let mut baselines: Vec<&mut Value> = match rs.as_mut() {
+                Some(r) => std::iter::once(&mut r.applied)
+                    .chain(r.observed.as_mut())
+                    .collect(),
+                None => Vec::new(),
+            };
+            unmanaged::graft(d.kind, &d.lifecycle, &mut d.spec, &mut baselines, l)
         });
         let rs = rs.as_ref();
         if let Some(stack) = live_owned
@@ -358,6 +362,7 @@ pub async fn plan(
             old_id: Some(rs.id.clone()),
             unmanaged: Vec::new(),
             applied: None,
+            observed: None,
             live_raw: live_v.cloned(),
         });
     }
@@ -423,7 +428,9 @@ fn target_closure(
     }
 }
 
-/// Compares one declared resource with its state and live value.
+/// Compares one declared resource with its state and live value, three
+/// ways where state holds what AWS answered after the last apply (see
+/// [`expect`]), two ways (normalized file against live) where it does not.
 fn compare(
     d: &Desired,
     rs: Option<&crate::state::ResourceState>,
@@ -434,27 +441,36 @@ fn compare(
     let desired_red = secret::redact(&d.spec, &d.sensitive, salt);
     let desired_cmp = normalize(kind, &desired_red);
     let state_cmp = rs.map(|r| normalize(kind, &r.applied));
-    let live_cmp = live.map(|l| {
-        let mut v = secret::redact(l, &readable_sensitive(kind, &d.sensitive, l), salt);
-        fill_write_only(kind, &mut v, rs.map(|r| &r.applied).unwrap_or(&desired_red));
-        normalize(kind, &v)
-    });
+    let applied_before = rs.is_some_and(|r| r.status == ResourceStatus::Applied);
+    let observed_cmp = rs
+        .filter(|_| applied_before)
+        .and_then(|r| r.observed.as_ref())
+        .map(|o| normalize(kind, o));
+    let live_cmp = live.map(|l| comparable_live(d, l, rs.map(|r| &r.applied), salt));
     let managed_before =
         rs.is_some_and(|r| matches!(r.status, ResourceStatus::Applied | ResourceStatus::Creating));
-    let drifted = match (&state_cmp, &live_cmp) {
-        (Some(s), Some(l)) => rs.is_some_and(|r| r.status == ResourceStatus::Applied) && s != l,
-        (Some(_), None) => rs.is_some_and(|r| r.status == ResourceStatus::Applied),
-        _ => false,
-    };
+    // Drift: live against what AWS answered after the last apply, or, with
+    // no such record, against what was applied.
+    let baseline = observed_cmp.as_ref().or(state_cmp.as_ref());
+    let drifted = applied_before
+        && match (baseline, &live_cmp) {
+            (Some(b), Some(l)) => b != l,
+            (Some(_), None) => true,
+            _ => false,
+        };
     let pending = state_cmp.as_ref() != Some(&desired_cmp);
+    let expected = match (&state_cmp, &observed_cmp) {
+        (Some(a), Some(o)) => expect::expected(a, &desired_cmp, o),
+        _ => desired_cmp.clone(),
+    };
     let (action, replace_paths, reason) = match &live_cmp {
         None => (
             Action::Create,
             Vec::new(),
             drifted.then(|| "deleted outside twh".to_string()),
         ),
-        Some(l) if *l == desired_cmp => {
-            if rs.is_some_and(|r| r.status == ResourceStatus::Applied) {
+        Some(l) if *l == expected => {
+            if applied_before {
                 (Action::NoOp, Vec::new(), None)
             } else {
                 (
@@ -468,7 +484,7 @@ fn compare(
             let paths: Vec<String> = kind
                 .replace_paths
                 .iter()
-                .filter(|p| l.pointer(p) != desired_cmp.pointer(p))
+                .filter(|p| l.pointer(p) != expected.pointer(p))
                 .map(|p| crate::pointer::display_path(p))
                 .collect();
             if paths.is_empty() {
@@ -484,15 +500,18 @@ fn compare(
             Some("not managed by twh".into()),
         ),
     };
+    // Shown: live (or, for a resource deleted outside twh, what it was)
+    // against what AWS should hold, so AWS's own forms are not shown as
+    // changes either.
     let before = live_cmp
         .clone()
-        .or_else(|| state_cmp.clone().filter(|_| drifted));
+        .or_else(|| baseline.cloned().filter(|_| drifted));
     let (before_disp, after_disp) = match &before {
         Some(b) => {
-            let (b, a) = secret::display_pair(b, &desired_cmp);
+            let (b, a) = secret::display_pair(b, &expected);
             (Some(b), Some(a))
         }
-        None => (None, Some(secret::for_display(&desired_cmp))),
+        None => (None, Some(secret::for_display(&expected))),
     };
     Change {
         address: d.addr.clone(),
@@ -509,8 +528,27 @@ fn compare(
         old_id: None,
         unmanaged: Vec::new(),
         applied: Some(desired_cmp),
+        observed: (action == Action::Adopt)
+            .then(|| live_cmp.clone())
+            .flatten(),
         live_raw: live.cloned(),
     }
+}
+
+/// A live value in the form it is compared in: sensitive values AWS returns
+/// fingerprinted, write-only ones (never read back) taken from what was
+/// last applied (or, for a resource twh never applied, from the file), then
+/// normalized. Used for the plan's live side and for the read after a
+/// write that becomes `observed`.
+pub fn comparable_live(d: &Desired, live: &Value, applied: Option<&Value>, salt: &str) -> Value {
+    let kind = d.kind;
+    let mut v = secret::redact(live, &readable_sensitive(kind, &d.sensitive, live), salt);
+    let source = match applied {
+        Some(a) => a.clone(),
+        None => secret::redact(&d.spec, &d.sensitive, salt),
+    };
+    fill_write_only(kind, &mut v, &source);
+    normalize(kind, &v)
 }
 
 /// Sensitive pointers whose value AWS does return (not write-only): they are
@@ -545,6 +583,7 @@ fn fill_write_only(kind: &KindDef, live: &mut Value, source: &Value) {
 pub fn state_record(
     d: &Desired,
     applied: &Value,
+    observed: Option<Value>,
     status: ResourceStatus,
 ) -> crate::state::ResourceState {
     crate::state::ResourceState {
@@ -552,6 +591,7 @@ pub fn state_record(
         id: d.attributes.id.clone(),
         attributes: d.attributes.clone(),
         applied: applied.clone(),
+        observed,
         depends_on: d.depends_on.clone(),
         lifecycle: d.lifecycle.clone(),
         status,

@@ -39,6 +39,20 @@ impl std::fmt::Debug for Desired {
     }
 }
 
+/// Glue folds database and table names to lowercase when it stores them
+/// (the Glue API reference, `DatabaseInput.Name` and `TableInput.Name`:
+/// "For Hive compatibility, this is folded to lowercase when it is
+/// stored"). twh sends them folded, so the name it reads back, and the
+/// `${ref:...name}` other resources get, is the one AWS keeps: a file may
+/// say `dbCrawler`, as the CloudFormation user guide's example does.
+fn fold_case(kind: &KindDef, spec: &mut Value) {
+    for field in kind.lowercase {
+        if let Some(Value::String(s)) = spec.pointer_mut(field) {
+            *s = s.to_lowercase();
+        }
+    }
+}
+
 /// Resolves every declared resource, dependencies first.
 pub async fn resolve(
     cfg: &Config,
@@ -115,6 +129,7 @@ pub async fn resolve(
             &mut sensitive,
         );
         unescape(&mut spec);
+        fold_case(r.kind, &mut spec);
         for i in issues {
             diags.push(Diagnostic::error(format!("{} (in `{addr}`)", i.message)).hint_opt(i.hint));
         }

@@ -37,25 +37,24 @@ fn candidates(kind: &KindDef, lifecycle: &Lifecycle, desired: &Value) -> Vec<(St
     out
 }
 
-/// Copies live's values at the unmanaged paths into `desired` (and into
-/// `applied`, the last-applied value, when given). Returns the display
-/// paths that live actually holds, for the plan.
+/// Copies live's values at the unmanaged paths into `desired` and into each
+/// of `baselines` (what was last applied, and what AWS answered then).
+/// Returns the display paths that live actually holds, for the plan.
 pub fn graft(
     kind: &KindDef,
     lifecycle: &Lifecycle,
     desired: &mut Value,
-    applied: Option<&mut Value>,
+    baselines: &mut [&mut Value],
     live: &Value,
 ) -> Vec<String> {
     let paths = candidates(kind, lifecycle, desired);
     let mut shown = Vec::new();
-    let mut applied = applied;
     for (p, ignored) in &paths {
         match live.pointer(p).filter(|v| !v.is_null()) {
             Some(v) => {
                 set(desired, p, v.clone());
-                if let Some(a) = applied.as_deref_mut() {
-                    set(a, p, v.clone());
+                for b in baselines.iter_mut() {
+                    set(b, p, v.clone());
                 }
                 shown.push(display_path(p));
             }
@@ -65,8 +64,8 @@ pub fn graft(
                 if *ignored {
                     remove(desired, p);
                 }
-                if let Some(a) = applied.as_deref_mut() {
-                    remove(a, p);
+                for b in baselines.iter_mut() {
+                    remove(b, p);
                 }
             }
         }
@@ -147,7 +146,7 @@ mod tests {
             table(),
             &Lifecycle::default(),
             &mut desired,
-            Some(&mut applied),
+            &mut [&mut applied],
             &live,
         );
         assert_eq!(desired, live);
@@ -165,7 +164,7 @@ mod tests {
     fn a_field_the_file_sets_stays_managed() {
         let mut desired = json!({"TableInput": {"Parameters": {"recordCount": "1"}}});
         let live = json!({"TableInput": {"Parameters": {"recordCount": "9"}}});
-        let shown = graft(table(), &Lifecycle::default(), &mut desired, None, &live);
+        let shown = graft(table(), &Lifecycle::default(), &mut desired, &mut [], &live);
         assert!(shown.is_empty());
         assert_eq!(desired["TableInput"]["Parameters"]["recordCount"], "1");
     }
@@ -179,7 +178,7 @@ mod tests {
         let mut desired =
             json!({"TableInput": {"Name": "t", "Description": "mine", "Owner": "me"}});
         let live = json!({"TableInput": {"Name": "t", "Description": "theirs"}});
-        let shown = graft(table(), &lc, &mut desired, None, &live);
+        let shown = graft(table(), &lc, &mut desired, &mut [], &live);
         assert_eq!(
             desired,
             json!({"TableInput": {"Name": "t", "Description": "theirs"}})

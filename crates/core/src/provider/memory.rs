@@ -27,8 +27,39 @@ pub struct World {
     pub stacks: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
     pub faults: Faults,
+    /// What this AWS stores other than what it is sent, as real AWS does
+    /// (Athena's formatted view SQL, Glue's filled defaults, a role read
+    /// back with its path): the planner must never see such a rewrite as
+    /// a change.
+    #[serde(default)]
+    pub stores_as: Vec<StoresAs>,
     #[serde(default)]
     pub calls: Vec<super::Call>,
+}
+
+/// One rewrite on write: every create or update of `kind` stores `value` at
+/// `pointer`, whatever it was sent, when the pointer's parent exists.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StoresAs {
+    pub kind: String,
+    pub pointer: String,
+    pub value: Value,
+}
+
+impl World {
+    /// The value stored for a write of `spec`: `spec` with this world's
+    /// rewrites of its kind applied.
+    fn stored(&self, kind: &KindDef, spec: &Value) -> Value {
+        let mut v = spec.clone();
+        for r in self.stores_as.iter().filter(|r| r.kind == kind.name) {
+            if let Some((parent, key)) = r.pointer.rsplit_once('/')
+                && let Some(Value::Object(m)) = v.pointer_mut(parent)
+            {
+                m.insert(key.replace("~1", "/").replace("~0", "~"), r.value.clone());
+            }
+        }
+        v
+    }
 }
 
 /// Injected faults.
@@ -77,6 +108,13 @@ impl MemoryProvider {
             file: Some(file),
             log,
         })
+    }
+
+    /// What a write of `spec` stores (see [`World::stores_as`]).
+    fn stored(&self, kind: &KindDef, spec: &Value) -> Value {
+        self.world
+            .lock()
+            .map_or_else(|_| spec.clone(), |w| w.stored(kind, spec))
     }
 
     pub fn world(&self) -> World {
@@ -198,6 +236,7 @@ impl Provider for MemoryProvider {
 
     async fn create(&self, kind: &'static KindDef, spec: &Value) -> Result<(), ProviderError> {
         let id = id_of(kind, spec)?;
+        let spec = &self.stored(kind, spec);
         self.call(kind, &op(kind, "create"), true, |store| {
             if store.contains_key(&id) {
                 return Err(ProviderError::AlreadyExists {
@@ -217,6 +256,7 @@ impl Provider for MemoryProvider {
         _live: &Value,
     ) -> Result<(), ProviderError> {
         let id = id_of(kind, spec)?;
+        let spec = &self.stored(kind, spec);
         self.call(kind, &op(kind, "update"), true, |store| {
             match store.get_mut(&id) {
                 Some(v) => {

@@ -23,7 +23,14 @@ use crate::config::Lifecycle;
 use crate::kinds::Attributes;
 pub use lock::LockInfo;
 
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2 added `observed` (what AWS answered after the last apply; see
+/// `plan::expect`). Version 1 states are migrated when read: a resource
+/// without `observed` is planned two ways, as version 1 did, until its next
+/// apply records one. The migrated state is stored by the next write.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest format this twh reads (and migrates).
+const OLDEST_READABLE: u64 = 1;
 
 /// The state file.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -48,6 +55,14 @@ pub struct ResourceState {
     pub attributes: Attributes,
     /// The normalized spec last applied; sensitive values as fingerprints.
     pub applied: Value,
+    /// What AWS answered right after that apply (a read after the write),
+    /// normalized like a live value. AWS rewrites some of what it is sent
+    /// (view SQL reformatted, defaults filled, `2` stored as `2.0`, a role
+    /// read back with its path): drift is live against this, never against
+    /// the file, so a rewrite is not a change. `None` until the first apply
+    /// under format version 2, or when that read failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<Value>,
     #[serde(default)]
     pub depends_on: Vec<Address>,
     #[serde(default)]
@@ -95,7 +110,9 @@ pub enum StateError {
     },
     #[error("state `{path}` is not valid: {message}")]
     Corrupt { path: String, message: String },
-    #[error("state `{path}` has format version {found}; this twh reads version {FORMAT_VERSION}")]
+    #[error(
+        "state `{path}` has format version {found}; this twh reads versions {OLDEST_READABLE} to {FORMAT_VERSION}"
+    )]
     Version { path: String, found: u64 },
     #[error(
         "state `{path}` belongs to another estate: it has lineage {stored}, the state to write has lineage {given}"
@@ -302,23 +319,36 @@ fn parse_lock(path: &str, text: &str) -> Result<LockInfo, StateError> {
 }
 
 /// Parses state text, checking the format version first so a newer file is
-/// refused with a clear message instead of a field error.
+/// refused with a clear message instead of a field error, and migrating an
+/// older one.
 pub fn parse(path: &str, text: &str) -> Result<StateFile, StateError> {
-    let v: Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
+    let mut v: Value = serde_json::from_str(text).map_err(|e| StateError::Corrupt {
         path: path.into(),
         message: e.to_string(),
     })?;
     let found = v.get("format_version").and_then(Value::as_u64).unwrap_or(0);
-    if found != u64::from(FORMAT_VERSION) {
+    if !(OLDEST_READABLE..=u64::from(FORMAT_VERSION)).contains(&found) {
         return Err(StateError::Version {
             path: path.into(),
             found,
         });
     }
+    migrate(&mut v, found);
     serde_json::from_value(v).map_err(|e| StateError::Corrupt {
         path: path.into(),
         message: e.to_string(),
     })
+}
+
+/// Brings a state of format `from` to the current format, in place. Each
+/// step is the smallest change that keeps every resource and its meaning.
+fn migrate(v: &mut Value, from: u64) {
+    // 1 -> 2: `observed` is new and optional; nothing else changed.
+    if from < 2
+        && let Some(m) = v.as_object_mut()
+    {
+        m.insert("format_version".into(), Value::from(FORMAT_VERSION));
+    }
 }
 
 /// Takes the lock, retrying until `timeout` while someone else holds it.
@@ -362,7 +392,27 @@ mod tests {
         let err = parse("s.json", r#"{"format_version": 99}"#).expect_err("newer");
         assert_eq!(
             err.to_string(),
-            "state `s.json` has format version 99; this twh reads version 1"
+            "state `s.json` has format version 99; this twh reads versions 1 to 2"
         );
+    }
+
+    #[test]
+    fn a_version_1_state_is_migrated_with_every_resource_kept() {
+        let v1 = r#"{"format_version": 1, "serial": 7, "lineage": "l", "env": "dev", "salt": "s",
+            "resources": {"glue_database.raw": {"kind": "glue_database", "id": "raw",
+            "attributes": {"id": "raw", "name": "raw", "arn": "arn:aws:glue:r:1:database/raw"},
+            "applied": {"DatabaseInput": {"Name": "raw"}}, "status": "applied",
+            "updated_at": "2026-01-01T00:00:00Z"}}}"#;
+        let st = parse("s.json", v1).expect("a version 1 state is read");
+        assert_eq!(st.format_version, FORMAT_VERSION);
+        assert_eq!(st.serial, 7, "migration is not a write: the serial stays");
+        let r = &st.resources[&"glue_database.raw".parse().expect("address")];
+        assert_eq!(
+            r.applied,
+            serde_json::json!({"DatabaseInput": {"Name": "raw"}})
+        );
+        assert_eq!(r.observed, None, "planned two ways until its next apply");
+        let again = parse("s.json", &render(&st).expect("render")).expect("round trip");
+        assert_eq!(again, st);
     }
 }
