@@ -278,6 +278,7 @@ pub struct PurgeArgs {
     /// Only these crawlers' targets (AWS name, name in the files or
     /// address); all when none is given. A named crawler whose target is
     /// outside twh-extract's sink is refused.
+    #[arg(value_name = "CRAWLER")]
     pub names: Vec<String>,
     /// Delete without asking.
     #[arg(long, short = 'y')]
