@@ -7,6 +7,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::emulator;
@@ -196,12 +197,13 @@ const CDK_STACK: &str = r#"{
   }
 }"#;
 
-#[tokio::test(flavor = "multi_thread")]
-async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
+/// The Ticket Warehouse in a new environment derived from `staging`, with
+/// what CDK owns already there: the stack with the two bucket outputs.
+async fn ticket_warehouse(tag: &str) -> Estate {
     let e = Estate::derive(
         "",
         "staging",
-        "tw",
+        tag,
         |text, env| {
             text.replace(
                 "staging-ticket-warehouse",
@@ -210,17 +212,41 @@ async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
         },
         |_, _| {},
     );
-    let env = e.env.clone();
-
-    // What CDK owns: the stack with the two bucket outputs.
     let sdk = emulator::sdk(&emulator::shared_url()).await;
-    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-    cfn.create_stack()
-        .stack_name(format!("{env}-ticket-warehouse"))
-        .template_body(CDK_STACK.replace("STAGE", &env))
+    aws_sdk_cloudformation::Client::new(&sdk)
+        .create_stack()
+        .stack_name(format!("{}-ticket-warehouse", e.env))
+        .template_body(CDK_STACK.replace("STAGE", &e.env))
         .send()
         .await
         .expect("create the CDK stack");
+    e
+}
+
+/// An output of the estate's CDK stack: `BucketNameOutput` (the lake) or
+/// `VaultBucketNameOutput`.
+async fn stack_output(e: &Estate, key: &str) -> String {
+    let sdk = emulator::sdk(&emulator::shared_url()).await;
+    aws_sdk_cloudformation::Client::new(&sdk)
+        .describe_stacks()
+        .stack_name(format!("{}-ticket-warehouse", e.env))
+        .send()
+        .await
+        .expect("stack")
+        .stacks
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|s| s.outputs.unwrap_or_default())
+        .find(|o| o.output_key.as_deref() == Some(key))
+        .and_then(|o| o.output_value)
+        .unwrap_or_else(|| panic!("no stack output {key}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
+    let e = ticket_warehouse("tw").await;
+    let env = e.env.clone();
+    let sdk = emulator::sdk(&emulator::shared_url()).await;
 
     // Nothing of the estate exists yet: the plan creates every resource
     // (everything but the data checks, which are never synced).
@@ -342,19 +368,7 @@ async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
 
     // A crawl registers the partitions twh-extract landed and leaves the
     // declared schema alone: the diff stays clean.
-    let lake = cfn
-        .describe_stacks()
-        .stack_name(format!("{env}-ticket-warehouse"))
-        .send()
-        .await
-        .expect("stack")
-        .stacks
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|s| s.outputs.unwrap_or_default())
-        .find(|o| o.output_key.as_deref() == Some("BucketNameOutput"))
-        .and_then(|o| o.output_value)
-        .expect("BucketNameOutput");
+    let lake = stack_output(&e, "BucketNameOutput").await;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     std::io::Write::write_all(
         &mut gz,
@@ -425,6 +439,391 @@ async fn ticket_warehouse_bootstraps_from_an_empty_account_in_one_sync() {
         ])
         .await;
     assert_eq!(ran, 8);
+}
+
+// ---- purge and reset keep the vault -----------------------------------------
+
+/// Gzipped NDJSON, as twh-extract and the vault exports write it.
+fn ndjson(lines: &[&str]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for l in lines {
+        std::io::Write::write_all(&mut gz, format!("{l}\n").as_bytes()).expect("gzip");
+    }
+    gz.finish().expect("gzip")
+}
+
+async fn s3() -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::new(&emulator::sdk(&emulator::shared_url()).await)
+}
+
+async fn put(bucket: &str, key: &str, body: Vec<u8>) {
+    s3().await
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body.into())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put s3://{bucket}/{key}: {e:?}"));
+}
+
+/// Every object of `bucket` under `prefix`: key → (size, ETag).
+async fn objects(bucket: &str, prefix: &str) -> BTreeMap<String, (i64, String)> {
+    let s3 = s3().await;
+    let mut out = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = s3
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_continuation_token(token)
+            .send()
+            .await
+            .expect("list objects");
+        for o in page.contents.unwrap_or_default() {
+            out.insert(
+                o.key.unwrap_or_default(),
+                (o.size.unwrap_or_default(), o.e_tag.unwrap_or_default()),
+            );
+        }
+        token = page.next_continuation_token;
+        if token.is_none() {
+            return out;
+        }
+    }
+}
+
+/// Every table of `db`: name → what a purge could change (type, location,
+/// columns, partition keys) and its partitions.
+async fn tables(db: &str) -> BTreeMap<String, String> {
+    let glue = aws_sdk_glue::Client::new(&emulator::sdk(&emulator::shared_url()).await);
+    let mut out = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let page = glue
+            .get_tables()
+            .database_name(db)
+            .set_next_token(token)
+            .send()
+            .await
+            .expect("tables");
+        for t in page.table_list.unwrap_or_default() {
+            let partitions = glue
+                .get_partitions()
+                .database_name(db)
+                .table_name(&t.name)
+                .send()
+                .await
+                .expect("partitions")
+                .partitions
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.values.unwrap_or_default())
+                .collect::<Vec<_>>();
+            let sd = t.storage_descriptor.as_ref();
+            out.insert(
+                t.name.clone(),
+                format!(
+                    "{:?} {:?} {:?} {:?} {partitions:?}",
+                    t.table_type,
+                    sd.and_then(|d| d.location.as_ref()),
+                    sd.and_then(|d| d.columns.as_ref()),
+                    t.partition_keys
+                ),
+            );
+        }
+        token = page.next_token;
+        if token.is_none() {
+            return out;
+        }
+    }
+}
+
+/// Runs `twh --env ENV ARGS` with extra environment variables; the global
+/// flags come first so that what follows `--` goes to twh-extract whole.
+fn run_with(e: &Estate, args: &[&str], vars: &[(&str, &str)], code: i32) -> String {
+    let mut c = emulator::command_in(e.path(), &emulator::shared_url(), &e.env, &[]);
+    c.args(args).envs(vars.iter().copied());
+    emulator::expect_exit(&c.output().expect("run twh"), args, code)
+}
+
+/// A stand-in for twh-extract that records its arguments and lands nothing.
+fn fake_extract(e: &Estate) -> (PathBuf, PathBuf) {
+    let args = e.path().join("extract-args.txt");
+    let script = e.path().join("fake-extract.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$@\" > '{}'\n", args.display()),
+    )
+    .expect("script");
+    let mut perm = std::fs::metadata(&script).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&script, perm).expect("chmod");
+    (script, args)
+}
+
+/// What twh-extract lands in the lake (and its cursors), and Athena results.
+async fn land(lake: &str) {
+    let order =
+        r#"{"id":"o1","event_id":"e1","created":"2024-11-01 10:00:00","total_paid":"10.00"}"#;
+    let charge = r#"{"id":"ch_1","amount":1000,"created":1730455200}"#;
+    for (key, line) in [
+        (
+            "lake/ticketsauce/orders/dt=2024-11-01/part-00000.json.gz",
+            order,
+        ),
+        (
+            "lake/ticketsauce/orders/dt=2024-11-02/part-00000.json.gz",
+            order,
+        ),
+        (
+            "lake/stripe/charges/dt=2024-11-01/part-00000.json.gz",
+            charge,
+        ),
+    ] {
+        put(lake, key, ndjson(&[line])).await;
+    }
+    put(
+        lake,
+        "lake/_state/ticketsauce/orders.json",
+        br#"{"cursor":"2024-11-02"}"#.to_vec(),
+    )
+    .await;
+    put(lake, "athena-query-results/q1.csv", b"id\no1\n".to_vec()).await;
+}
+
+/// The other system's exports in the vault.
+async fn land_vault(vault: &str) {
+    put(
+        vault,
+        "util_schema_info/part-0.json.gz",
+        ndjson(&[r#"{"table_name":"contacts","column_count":12}"#]),
+    )
+    .await;
+    put(
+        vault,
+        "hotspot_contacts/2024/11/contacts.json.gz",
+        ndjson(&[r#"{"email":"a@example.com","venue":"v1"}"#]),
+    )
+    .await;
+    put(
+        vault,
+        "README.txt",
+        b"exports of the other system\n".to_vec(),
+    )
+    .await;
+}
+
+/// The lake keys twh-extract's tables hold (under `lake/`, not its cursors).
+fn extracted(lake: &BTreeMap<String, (i64, String)>) -> Vec<&String> {
+    lake.keys()
+        .filter(|k| k.starts_with("lake/") && !k.starts_with("lake/_state/"))
+        .collect()
+}
+
+/// The data-loss case of issue 12: on the Ticket Warehouse, `twh purge` and
+/// `twh reset` empty what twh-extract lands (`extract.sink`,
+/// `s3://<lake>/lake`) and leave every object of the vault bucket and every
+/// table its 81 crawlers made exactly as they were.
+#[tokio::test(flavor = "multi_thread")]
+async fn ticket_warehouse_purge_and_reset_keep_the_vault() {
+    let e = ticket_warehouse("twp").await;
+    let env = e.env.clone();
+    let db = format!("ticket_warehouse_{env}");
+    let lake = stack_output(&e, "BucketNameOutput").await;
+    let vault = stack_output(&e, "VaultBucketNameOutput").await;
+    e.run(&["sync", "--auto-approve"], 0);
+    land(&lake).await;
+    land_vault(&vault).await;
+    // The vault crawlers make their tables; a table a crawler made under
+    // the lake (not declared) is what purge must drop.
+    e.run(
+        &[
+            "crawl",
+            "vault_util_schema_info",
+            "vault_hotspot_contacts",
+            "orders",
+            "--wait",
+        ],
+        0,
+    );
+    let glue = aws_sdk_glue::Client::new(&emulator::sdk(&emulator::shared_url()).await);
+    glue.create_table()
+        .database_name(&db)
+        .table_input(
+            aws_sdk_glue::types::TableInput::builder()
+                .name("ticket_warehouse_orders_dt_2024_11_01")
+                .table_type("EXTERNAL_TABLE")
+                .storage_descriptor(
+                    aws_sdk_glue::types::StorageDescriptor::builder()
+                        .location(format!(
+                            "s3://{lake}/lake/ticketsauce/orders/dt=2024-11-01/"
+                        ))
+                        .build(),
+                )
+                .build()
+                .expect("table input"),
+        )
+        .send()
+        .await
+        .expect("a crawled table under the lake");
+    let vault_objects = objects(&vault, "").await;
+    assert_eq!(vault_objects.len(), 3, "{vault_objects:?}");
+    let vault_tables = |all: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        all.iter()
+            .filter(|(n, _)| n.starts_with("vault_"))
+            .map(|(n, t)| (n.clone(), t.clone()))
+            .collect()
+    };
+    let before = tables(&db).await;
+    let vault_before = vault_tables(&before);
+    assert_eq!(
+        vault_before.keys().collect::<Vec<_>>(),
+        ["vault_hotspot_contacts", "vault_util_schema_info"],
+        "the vault crawlers made their tables"
+    );
+    assert!(
+        vault_before
+            .values()
+            .all(|t| t.contains(&format!("s3://{vault}/"))),
+        "{vault_before:?}"
+    );
+    let vault_kept = |when: &str| {
+        let vault = vault.clone();
+        let vault_objects = vault_objects.clone();
+        let vault_before = vault_before.clone();
+        let db = db.clone();
+        let when = when.to_string();
+        async move {
+            assert_eq!(
+                objects(&vault, "").await,
+                vault_objects,
+                "vault objects after {when}"
+            );
+            assert_eq!(
+                vault_tables(&tables(&db).await),
+                vault_before,
+                "vault tables after {when}"
+            );
+        }
+    };
+
+    // The list: the lake prefixes to empty, and the 81 vault targets kept.
+    let out = e.run(&["purge"], 1);
+    assert!(
+        out.contains(&format!(
+            "Kept: 81 crawler target(s) outside twh-extract's sink s3://{lake}/lake/"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "  - s3://{vault}/util_schema_info/ (glue_crawler.vault_util_schema_info)"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("under s3://{lake}/lake/ticketsauce/orders/")),
+        "{out}"
+    );
+    assert!(!out.contains(&format!("under s3://{vault}/")), "{out}");
+    assert!(out.contains("--auto-approve"), "{out}");
+
+    // A vault crawler asked for by name is refused, naming it and how to
+    // allow it; with a lake crawler beside it, nothing at all is deleted.
+    let out = e.run(
+        &[
+            "purge",
+            "orders",
+            "vault_util_schema_info",
+            "--auto-approve",
+        ],
+        1,
+    );
+    assert!(
+        out.contains(&format!(
+            "refused to purge glue_crawler.vault_util_schema_info (s3://{vault}/util_schema_info/)"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "make `extract.sink` in resources/environments/{env}.json"
+        )),
+        "{out}"
+    );
+    assert_eq!(
+        extracted(&objects(&lake, "").await).len(),
+        3,
+        "nothing deleted"
+    );
+    vault_kept("a refused purge").await;
+
+    // purge: the lake's extracted data and the crawled table under it go;
+    // its cursors, the Athena results and the declared tables stay.
+    let out = e.run(&["purge", "--auto-approve"], 0);
+    assert!(
+        out.contains("1 table(s) dropped, 3 object(s) deleted"),
+        "{out}"
+    );
+    let left = objects(&lake, "").await;
+    assert!(extracted(&left).is_empty(), "{left:?}");
+    assert!(
+        left.contains_key("lake/_state/ticketsauce/orders.json"),
+        "{left:?}"
+    );
+    assert!(left.contains_key("athena-query-results/q1.csv"), "{left:?}");
+    let after = tables(&db).await;
+    assert!(!after.contains_key("ticket_warehouse_orders_dt_2024_11_01"));
+    assert!(after.contains_key("ticket_warehouse_orders") && after.contains_key("tickets"));
+    vault_kept("purge").await;
+
+    // reset: refused when its extract would land somewhere else than the
+    // sink it purges...
+    land(&lake).await;
+    let (script, args) = fake_extract(&e);
+    let bin = script.to_string_lossy().to_string();
+    let elsewhere = format!("s3://{vault}/lake");
+    let out = run_with(
+        &e,
+        &["reset", "--auto-approve", "--", "--sink", &elsewhere],
+        &[("TWH_EXTRACT_BIN", &bin)],
+        1,
+    );
+    assert!(
+        out.contains("refused: reset would purge under twh-extract's sink"),
+        "{out}"
+    );
+    assert_eq!(
+        extracted(&objects(&lake, "").await).len(),
+        3,
+        "nothing deleted"
+    );
+    assert!(!args.exists(), "nothing extracted");
+    // ...and otherwise purges the lake, extracts into the declared sink,
+    // crawls all 91 crawlers, refreshes and checks, the vault untouched.
+    let out = run_with(
+        &e,
+        &["reset", "--auto-approve"],
+        &[("TWH_EXTRACT_BIN", &bin)],
+        0,
+    );
+    assert!(
+        out.contains(&format!("Reset of `{env}` complete.")),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&args).expect("extract ran").trim(),
+        format!("run --sink s3://{lake}/lake")
+    );
+    let left = objects(&lake, "").await;
+    assert!(extracted(&left).is_empty(), "{left:?}");
+    assert!(
+        left.contains_key("lake/_state/ticketsauce/orders.json"),
+        "{left:?}"
+    );
+    vault_kept("reset").await;
 }
 
 /// An example estate whose environment `dev` names its bucket in `bucket`:

@@ -34,6 +34,7 @@ impl Estate {
         repo.write(
             &format!("resources/environments/{env}.json"),
             &json!({"region": "us-east-1", "variables": {"lake": format!("twh-lake-{env}")},
+                    "extract": {"sink": "s3://${var.lake}/lake"},
                     "state": {"backend": "local"}}),
         );
         repo.write("resources/all.json", &json!({ "resources": resources }));
@@ -661,14 +662,33 @@ async fn reset_purges_extracts_crawls_refreshes_and_checks() {
     assert!(!err.contains("==> crawl"), "{err}");
     assert_eq!(e.tables().await, ["curated"]);
 
-    // Not configured: extract is skipped with a note and the rest runs on
-    // an empty lake, so the crawl makes no table and the check's query
-    // fails: reset stops at `check`.
-    let (out, err) = e.run(&["reset", "--auto-approve", "--output", "json"], 1);
-    assert!(
-        err.contains("note: extract skipped: no twh-extract arguments"),
-        "{err}"
+    // Without arguments the extract lands in the declared sink.
+    let (script, args) = fake_extract(&e, 0);
+    let bin = script.to_string_lossy().to_string();
+    e.run_with(
+        &["reset", "--auto-approve"],
+        &[("TWH_EXTRACT_BIN", &bin)],
+        0,
     );
+    assert_eq!(
+        std::fs::read_to_string(&args).expect("args").trim(),
+        format!("run --sink {sink}")
+    );
+
+    // --no-extract: extract is skipped with a note and the rest runs on an
+    // empty lake, so the crawl makes no table and the check's query fails:
+    // reset stops at `check`.
+    let (out, err) = e.run(
+        &[
+            "reset",
+            "--auto-approve",
+            "--no-extract",
+            "--output",
+            "json",
+        ],
+        1,
+    );
+    assert!(err.contains("note: extract skipped: --no-extract"), "{err}");
     assert!(err.contains("reset stopped at `check`"), "{err}");
     let v: Value = serde_json::from_str(&out).expect("json");
     let steps: Vec<(String, bool)> = v["steps"]
@@ -695,6 +715,41 @@ async fn reset_purges_extracts_crawls_refreshes_and_checks() {
     assert_eq!(steps, expected);
     assert_eq!(v["steps"][2]["result"]["crawlers"][0]["tables_created"], 0);
     assert_eq!(v["steps"][4]["result"]["checks"][0]["status"], "error");
+}
+
+/// An environment that declares no twh-extract sink purges nothing: purge
+/// and reset are refused, naming the crawler targets and the setting that
+/// allows them, before anything is listed or deleted.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_declared_sink_purge_and_reset_are_refused() {
+    let e = Estate::new("nosink", vec![role(), database(), orders_crawler()]).await;
+    e.repo.write(
+        &format!("resources/environments/{}.json", e.env),
+        &json!({"region": "us-east-1", "variables": {"lake": e.bucket()},
+                "state": {"backend": "local"}}),
+    );
+    e.sync();
+    e.orders().await;
+    for args in [
+        &["purge", "--auto-approve"][..],
+        &["reset", "--auto-approve"],
+    ] {
+        let (out, err) = e.run(args, 1);
+        assert!(out.is_empty(), "nothing listed: {out}");
+        assert!(
+            err.contains(&format!(
+                "resources/environments/{}.json declares no twh-extract sink, so twh purge may empty none of its 1 crawler target(s): glue_crawler.orders (s3://{}/lake/orders/)",
+                e.env,
+                e.bucket()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains(r#""extract": {"sink": "s3://BUCKET/PREFIX"}"#),
+            "{err}"
+        );
+        assert_eq!(e.keys("lake/orders/").await.len(), 3, "nothing deleted");
+    }
 }
 
 /// The in-memory provider has no crawlers: a clear error, not a crash.

@@ -142,27 +142,39 @@ pub enum Command {
         after_help = "Examples:\n  twh check\n  twh check no_orphan_orders --rows 20\n  twh check --output json | jq '.checks[] | select(.status != \"passed\")'"
     )]
     Check(CheckArgs),
-    /// Empty the lake (the crawlers' S3 prefixes) and drop the tables the crawlers made.
+    /// Empty the lake (the crawlers' S3 prefixes under twh-extract's sink) and drop the tables the crawlers made.
     ///
-    /// Lists what it will delete first: every object under the S3 targets of
-    /// the declared crawlers, and every table of a declared database whose
-    /// location is under them, except tables and views declared in the files.
-    /// Nothing else is touched (other prefixes, other databases, declared
-    /// tables, views). Asks on a terminal; elsewhere needs --auto-approve.
-    /// Exit 0: purged (or nothing to purge); 1: cancelled or an error.
+    /// Only what twh-extract lands is purged, because only that can be
+    /// landed again: the crawler targets under the environment file's
+    /// `"extract": {"sink": "s3://..."}`. Every other target (the vault's
+    /// exports, anything another system writes) is kept and listed; a
+    /// crawler named on the command line whose target is outside the sink
+    /// is refused, and so is every purge when no sink is declared, before
+    /// anything is deleted. Lists what it will delete first: every object
+    /// under those targets, and every table of a declared database whose
+    /// location is under them, except tables and views declared in the
+    /// files. Nothing else is touched (other prefixes, twh-extract's
+    /// `<sink>/_state/`, other databases, declared tables, views). Asks on a
+    /// terminal; elsewhere needs --auto-approve. Exit 0: purged (or nothing
+    /// to purge); 1: cancelled, refused or an error.
     #[command(
-        after_help = "Examples:\n  twh purge --env dev\n  twh purge --env dev --auto-approve\n  twh purge --output json --auto-approve"
+        after_help = "Examples:\n  twh purge --env dev\n  twh purge --env dev --auto-approve\n  twh purge ticket_warehouse_orders-dev --auto-approve\n  twh purge --output json --auto-approve\n\nThe sink, in resources/environments/<env>.json:\n  \"extract\": {\"sink\": \"s3://${var.lake_bucket}/lake\"}"
     )]
     Purge(PurgeArgs),
     /// Wipe and rebuild the data: purge, extract, crawl --wait, refresh --wait, check.
     ///
-    /// The extract step runs `twh-extract run` with the arguments after `--`
-    /// (or with its environment, e.g. TWH_EXTRACT_SINK); with neither it is
-    /// skipped with a note. twh-extract resumes from its cursors under
-    /// `<sink>/_state/`, which purge leaves alone. Stops at the first step
-    /// that fails. Exit 0: every step succeeded; 1: a step failed.
+    /// The purge is `twh purge`'s, over every crawler: only the targets under
+    /// twh-extract's sink (`extract.sink` in the environment file) are
+    /// emptied, since the extract step lands only those again. The extract
+    /// step runs `twh-extract run` with the arguments after `--`, into the
+    /// declared sink (`--sink` is added when neither the arguments nor
+    /// TWH_EXTRACT_SINK name one; another sink is refused before anything is
+    /// deleted); with no sink and no arguments it is skipped with a note.
+    /// twh-extract resumes from its cursors under `<sink>/_state/`, which
+    /// purge leaves alone. Stops at the first step that fails. Exit 0: every
+    /// step succeeded; 1: refused or a step failed.
     #[command(
-        after_help = "Examples:\n  twh reset --env dev -- --source all --sink s3://twh-lake-dev/lake\n  TWH_EXTRACT_SINK=s3://twh-lake-dev/lake twh reset --env dev --auto-approve\n  twh reset --env dev --no-extract --auto-approve"
+        after_help = "Examples:\n  twh reset --env dev --auto-approve\n  twh reset --env dev -- --source stripe --since 2024-01-01\n  twh reset --env dev --no-extract --auto-approve"
     )]
     Reset(ResetArgs),
     /// Inspect or edit state.
@@ -263,6 +275,11 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct PurgeArgs {
+    /// Only these crawlers' targets (AWS name, name in the files or
+    /// address); all when none is given. A named crawler whose target is
+    /// outside twh-extract's sink is refused.
+    #[arg(value_name = "CRAWLER")]
+    pub names: Vec<String>,
     /// Delete without asking.
     #[arg(long, short = 'y')]
     pub auto_approve: bool,

@@ -14,6 +14,7 @@ use super::{ERROR, OK, fail, load, report, reporters, setup};
 use crate::addr::Address;
 use crate::ops::check::{CheckOptions, CheckOutcome, CheckStatus};
 use crate::ops::purge::PurgePlan;
+use crate::ops::purgeable::{self, ExtractSink};
 use crate::ops::{self, FORMAT_VERSION, OpsError, Waiting};
 use crate::plan::resolve::{Desired, resolve};
 use crate::provider::aws::Clients;
@@ -23,6 +24,8 @@ struct Ops {
     env: String,
     clients: Clients,
     desired: BTreeMap<Address, Desired>,
+    cfg: crate::config::Config,
+    ctx: setup::Context,
 }
 
 /// Loads, validates and resolves the estate; `Err(exit code)` after
@@ -54,7 +57,23 @@ async fn prepare(g: &Global, command: &str) -> Result<Ops, u8> {
         env: g.env.clone(),
         clients,
         desired,
+        cfg,
+        ctx,
     })
+}
+
+/// twh-extract's sink as the environment file declares it (`extract.sink`),
+/// resolved; only purge and reset read it, so a mistake in it stops nothing else.
+async fn declared_sink(o: &Ops) -> Result<Option<ExtractSink>, u8> {
+    let url = crate::plan::resolve::extract_sink(&o.cfg, &o.ctx.providers)
+        .await
+        .map_err(|d| {
+            report(&d, &o.cfg.sources);
+            ERROR
+        })?;
+    url.map(|u| ExtractSink::declared(&o.env, &u))
+        .transpose()
+        .map_err(|e| ops_error(&e))
 }
 
 /// With `-v`, how many AWS calls the command made (the same figure `diff` reports).
@@ -373,9 +392,12 @@ pub async fn purge(g: &Global, a: &PurgeArgs) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let plan = match ops::purge::plan(&o.clients, &o.desired).await {
-        Ok(p) => p,
-        Err(e) => return ops_error(&e),
+    let plan = match declared_sink(&o).await {
+        Ok(sink) => match purge_plan(&o, &a.names, sink.as_ref()).await {
+            Ok(p) => p,
+            Err(code) => return code,
+        },
+        Err(code) => return code,
     };
     if g.output != Output::Json {
         println!("{}", render_purge(&o.env, &plan));
@@ -393,6 +415,24 @@ pub async fn purge(g: &Global, a: &PurgeArgs) -> u8 {
     }
     let result = purge_step(g, &o, &plan).await;
     finish(g, &o, result)
+}
+
+/// What purging the targets of the crawlers `names` (all when empty) would
+/// delete. Refused, with nothing read or deleted, when a target may not be
+/// purged ([`purgeable::decide`]).
+async fn purge_plan(
+    o: &Ops,
+    names: &[String],
+    sink: Option<&ExtractSink>,
+) -> Result<PurgePlan, u8> {
+    let crawlers =
+        ops::select(&o.desired, "glue_crawler", names, &o.env).map_err(|e| ops_error(&e))?;
+    let purgeable = purgeable::crawler_targets(&crawlers)
+        .and_then(|t| purgeable::decide(t, sink, !names.is_empty(), &o.env))
+        .map_err(|e| ops_error(&e))?;
+    ops::purge::plan(&o.clients, &o.desired, &purgeable, sink)
+        .await
+        .map_err(|e| ops_error(&e))
 }
 
 async fn purge_step(g: &Global, o: &Ops, plan: &PurgePlan) -> (u8, Value) {
@@ -426,12 +466,14 @@ fn size(bytes: i64) -> String {
 }
 
 fn render_purge(env: &str, plan: &PurgePlan) -> String {
+    let mut out = render_kept_targets(plan);
     if plan.is_empty() {
-        return format!(
-            "Nothing to purge in `{env}`: the crawlers' prefixes are empty and no crawled table is left."
-        );
+        out.push_str(&format!(
+            "Nothing to purge in `{env}`: the crawlers' prefixes under twh-extract's sink are empty and no crawled table is left."
+        ));
+        return out;
     }
-    let mut out = format!("Purge of `{env}` will delete:");
+    out.push_str(&format!("Purge of `{env}` will delete:"));
     for p in &plan.prefixes {
         out.push_str(&format!(
             "\n  - {} object(s), {}, under {} (crawled by {})",
@@ -455,6 +497,24 @@ fn render_purge(env: &str, plan: &PurgePlan) -> String {
             t.kept_because.as_deref().unwrap_or_default()
         ));
     }
+    out
+}
+
+/// The crawler targets purge keeps because twh-extract does not land them,
+/// first, so that what will be deleted is what the question follows.
+fn render_kept_targets(plan: &PurgePlan) -> String {
+    if plan.kept_targets.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "Kept: {} crawler target(s) outside twh-extract's sink {}, which twh-extract cannot land again:",
+        plan.kept_targets.len(),
+        plan.extract_sink.as_deref().unwrap_or_default()
+    );
+    for t in &plan.kept_targets {
+        out.push_str(&format!("\n  - {} ({})", t.path, t.crawler));
+    }
+    out.push('\n');
     out
 }
 
@@ -486,11 +546,18 @@ pub async fn reset(g: &Global, a: &ResetArgs) -> u8 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let plan = match ops::purge::plan(&o.clients, &o.desired).await {
-        Ok(p) => p,
-        Err(e) => return ops_error(&e),
+    let sink = match declared_sink(&o).await {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    let extract = extract_command(a);
+    let plan = match purge_plan(&o, &[], sink.as_ref()).await {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let extract = match extract_command(a, sink.as_ref()) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
     if g.output != Output::Json {
         println!("{}", render_purge(&o.env, &plan));
     }
@@ -562,18 +629,60 @@ fn extract_skip_reason(a: &ResetArgs) -> String {
         "--no-extract".into()
     } else {
         format!(
-            "no twh-extract arguments after `--` and {} is not set; e.g. `twh reset -- --source all --sink s3://BUCKET/lake`",
+            "no twh-extract arguments after `--`, {} is not set and the environment file declares no `extract.sink`; e.g. `twh reset -- --source all --sink s3://BUCKET/lake`",
             crate::env::EXTRACT_SINK
         )
     }
 }
 
+/// The value of `--sink` in twh-extract arguments.
+fn sink_arg(args: &[String]) -> Option<&str> {
+    args.iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.strip_prefix("--sink") {
+            Some("") => args.get(i + 1).map(String::as_str),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        })
+}
+
 /// `twh-extract` and its arguments, when the extract step is configured.
-fn extract_command(a: &ResetArgs) -> Option<(std::path::PathBuf, Vec<String>)> {
-    if a.no_extract
-        || (a.extract_args.is_empty() && std::env::var_os(crate::env::EXTRACT_SINK).is_none())
-    {
-        return None;
+/// Its sink is the declared one (passed as `--sink` when neither the
+/// arguments nor TWH_EXTRACT_SINK name one); another sink is refused, since
+/// the purge would empty data this extract does not land again.
+fn extract_command(
+    a: &ResetArgs,
+    declared: Option<&ExtractSink>,
+) -> Result<Option<(std::path::PathBuf, Vec<String>)>, u8> {
+    if a.no_extract {
+        return Ok(None);
+    }
+    let from_env = std::env::var(crate::env::EXTRACT_SINK).ok();
+    let given = sink_arg(&a.extract_args)
+        .map(|s| (s.to_string(), "`--sink` after `--`".to_string()))
+        .or_else(|| from_env.map(|s| (s, crate::env::EXTRACT_SINK.to_string())));
+    let mut args = a.extract_args.clone();
+    match (given, declared) {
+        (None, None) if args.is_empty() => return Ok(None),
+        (None, Some(d)) => {
+            args.push("--sink".into());
+            args.push(d.path.url().trim_end_matches('/').to_string());
+        }
+        (Some((sink, from)), Some(d))
+            if purgeable::S3Prefix::parse(&sink).as_ref() != Some(&d.path) =>
+        {
+            return Err(fail(
+                format!(
+                    "refused: reset would purge under twh-extract's sink {} (`extract.sink` in {}) but extract into `{sink}` ({from}), so the purged data would not be landed again; nothing was deleted",
+                    d.path, d.declared_in
+                ),
+                Some(format!(
+                    "extract where the environment declares (drop {from}), or correct `extract.sink` in {}",
+                    d.declared_in
+                )),
+            ));
+        }
+        _ => {}
     }
     let bin = std::env::var_os(crate::env::EXTRACT_BIN)
         .map(std::path::PathBuf::from)
@@ -584,7 +693,7 @@ fn extract_command(a: &ResetArgs) -> Option<(std::path::PathBuf, Vec<String>)> {
             sibling.exists().then_some(sibling)
         })
         .unwrap_or_else(|| "twh-extract".into());
-    Some((bin, a.extract_args.clone()))
+    Ok(Some((bin, args)))
 }
 
 /// Runs `twh-extract run ARGS`; its output goes to stderr so stdout stays
@@ -656,6 +765,17 @@ mod tests {
         assert_eq!(size(999), "999 B");
         assert_eq!(size(1_500), "1.5 kB");
         assert_eq!(size(2_500_000), "2.5 MB");
+    }
+
+    #[test]
+    fn the_sink_is_read_from_either_spelling_of_the_flag() {
+        let v = |a: &[&str]| a.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            sink_arg(&v(&["--source", "all", "--sink", "s3://b/l"])),
+            Some("s3://b/l")
+        );
+        assert_eq!(sink_arg(&v(&["--sink=./lake"])), Some("./lake"));
+        assert_eq!(sink_arg(&v(&["--sinkhole", "x", "--source", "all"])), None);
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! `twh purge`: empty the lake and drop what the crawlers made, so the next
 //! extract and crawl start from nothing — and touch nothing else.
 //!
-//! The lake is the S3 targets of the declared crawlers, nothing more: other
-//! prefixes of the same bucket (Athena results, extract cursors, anything
-//! made by hand) stay. A table is dropped only when it is in a declared
-//! database, is not itself declared (`glue_table`, `athena_view`), is not a
-//! view, and its location is under one of those targets. [`plan`] lists it
-//! all without changing anything; [`execute`] carries a plan out.
+//! The lake is the S3 targets of the declared crawlers that lie under
+//! twh-extract's sink, as [`twh_core::ops::purgeable`] decides (pure, before
+//! any call here): the other targets (the vault's exports) are kept, and so
+//! are the other prefixes of the same bucket (Athena results, extract
+//! cursors, anything made by hand). A table is dropped only when it is in a
+//! declared database, is not itself declared (`glue_table`, `athena_view`),
+//! is not a view, and its location is under one of the prefixes purged.
+//! [`plan`] lists it all without changing anything; [`execute`] carries a
+//! plan out.
 
 use std::collections::BTreeMap;
 
@@ -14,6 +17,7 @@ use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 
 use crate::provider::aws::Clients;
 use crate::provider::aws_common::Op;
+use twh_core::ops::purgeable::{ExtractSink, Purgeable};
 use twh_core::ops::{OpsError, Progress};
 use twh_core::plan::resolve::Desired;
 
@@ -51,13 +55,24 @@ pub struct LakeTable {
     pub kept_because: Option<String>,
 }
 
+/// A crawler target outside twh-extract's sink: never emptied.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct KeptTarget {
+    pub crawler: String,
+    pub path: String,
+}
+
 /// Everything a purge would delete, read from AWS; nothing changed yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PurgePlan {
+    /// twh-extract's sink, the boundary of what may be purged.
+    pub extract_sink: Option<String>,
     pub prefixes: Vec<LakePrefix>,
     pub tables: Vec<LakeTable>,
     /// Tables whose data is under the lake but which are declared: kept.
     pub kept: Vec<LakeTable>,
+    /// Crawler targets outside the sink: kept, with their data and tables.
+    pub kept_targets: Vec<KeptTarget>,
 }
 
 impl PurgePlan {
@@ -77,96 +92,28 @@ pub struct PurgeResult {
     pub tables_dropped: u64,
 }
 
-/// `s3://bucket/prefix` → (`bucket`, `prefix/`); `None` for anything else.
-fn split_s3(url: &str) -> Option<(String, String)> {
-    let rest = url.strip_prefix("s3://")?;
-    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-    if bucket.is_empty() {
-        return None;
-    }
-    let mut prefix = prefix.to_string();
-    if !prefix.is_empty() && !prefix.ends_with('/') {
-        prefix.push('/');
-    }
-    Some((bucket.to_string(), prefix))
-}
-
-/// The lake: every S3 target of `crawlers`, nested prefixes folded into the
-/// outer one. A target that is a whole bucket is refused: emptying a bucket
-/// is not something a purge should do by accident.
-pub fn lake_prefixes(crawlers: &[&Desired]) -> Result<Vec<LakePrefix>, OpsError> {
-    let mut found: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for d in crawlers {
-        let targets = d
-            .spec
-            .pointer("/Targets/S3Targets")
-            .and_then(serde_json::Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for t in targets {
-            let Some(path) = t.get("Path").and_then(serde_json::Value::as_str) else {
-                continue;
-            };
-            let Some((bucket, prefix)) = split_s3(path) else {
-                return Err(OpsError::Other(format!(
-                    "`{}` has S3 target `{path}`, which is not an s3://bucket/prefix URL",
-                    d.addr
-                )));
-            };
-            if prefix.is_empty() {
-                return Err(OpsError::Other(format!(
-                    "`{}` crawls the whole bucket `s3://{bucket}/`; twh purge empties crawler prefixes and will not empty a bucket",
-                    d.addr
-                )));
-            }
-            found
-                .entry((bucket, prefix))
-                .or_default()
-                .push(d.addr.to_string());
-        }
-    }
-    let mut out: Vec<LakePrefix> = Vec::new();
-    // Sorted, so an outer prefix comes before the prefixes nested in it.
-    for ((bucket, prefix), crawlers) in found {
-        if let Some(outer) = out
-            .iter_mut()
-            .find(|p| p.bucket == bucket && prefix.starts_with(&p.prefix))
-        {
-            outer.crawlers.extend(crawlers);
-            continue;
-        }
-        out.push(LakePrefix {
-            bucket,
-            prefix,
-            crawlers,
-            objects: 0,
-            bytes: 0,
-            keys: Vec::new(),
-        });
-    }
-    Ok(out)
-}
-
-/// Whether `location` (a table's) is in one of `prefixes`.
-fn under(location: &str, prefixes: &[LakePrefix]) -> bool {
-    split_s3(location).is_some_and(|(bucket, path)| {
-        prefixes
-            .iter()
-            .any(|p| p.bucket == bucket && path.starts_with(&p.prefix))
-    })
-}
-
-/// Lists what a purge of this estate would delete.
+/// Lists what purging `purgeable` would delete in this estate.
 pub async fn plan(
     clients: &Clients,
     desired: &BTreeMap<twh_core::addr::Address, Desired>,
+    purgeable: &Purgeable,
+    sink: Option<&ExtractSink>,
 ) -> Result<PurgePlan, OpsError> {
     let of = |kind: &str| -> Vec<&Desired> {
         desired.values().filter(|d| d.kind.name == kind).collect()
     };
-    let mut prefixes = lake_prefixes(&of("glue_crawler"))?;
-    for p in &mut prefixes {
-        list_objects(clients, p).await?;
+    let mut prefixes = Vec::new();
+    for g in &purgeable.prefixes {
+        let mut p = LakePrefix {
+            bucket: g.path.bucket.clone(),
+            prefix: g.path.prefix.clone(),
+            crawlers: g.crawlers.iter().map(ToString::to_string).collect(),
+            objects: 0,
+            bytes: 0,
+            keys: Vec::new(),
+        };
+        list_objects(clients, &mut p).await?;
+        prefixes.push(p);
     }
     let declared: BTreeMap<String, String> = of("glue_table")
         .into_iter()
@@ -190,7 +137,7 @@ pub async fn plan(
                 .as_ref()
                 .and_then(|s| s.location.clone())
                 .unwrap_or_default();
-            if !under(&location, &prefixes) {
+            if !purgeable.holds(&location) {
                 continue;
             }
             let id = format!("{name}.{}", t.name);
@@ -210,9 +157,18 @@ pub async fn plan(
         }
     }
     Ok(PurgePlan {
+        extract_sink: sink.map(|s| s.path.url()),
         prefixes,
         tables,
         kept,
+        kept_targets: purgeable
+            .kept
+            .iter()
+            .map(|t| KeptTarget {
+                crawler: t.crawler.to_string(),
+                path: t.path.url(),
+            })
+            .collect(),
     })
 }
 
@@ -364,56 +320,4 @@ pub async fn execute(
     }
     progress.end();
     Ok(result)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-    use twh_core::addr::Address;
-    use twh_core::kinds::kind;
-
-    fn crawler(name: &str, paths: &[&str]) -> Desired {
-        let k = kind("glue_crawler").expect("kind");
-        let targets: Vec<_> = paths.iter().map(|p| json!({"Path": p})).collect();
-        let spec = json!({"Name": name, "Targets": {"S3Targets": targets}});
-        Desired {
-            addr: Address::new("glue_crawler", name),
-            kind: k,
-            attributes: k.attributes(&spec, "r", "1").expect("attrs"),
-            spec,
-            sensitive: vec![],
-            lifecycle: Default::default(),
-            depends_on: vec![],
-        }
-    }
-
-    #[test]
-    fn prefixes_are_normalized_and_nested_ones_folded() {
-        let a = crawler("a", &["s3://lake/raw/orders", "s3://lake/raw/orders/2024/"]);
-        let b = crawler("b", &["s3://lake/raw/events/"]);
-        let got = lake_prefixes(&[&a, &b]).expect("prefixes");
-        let urls: Vec<_> = got.iter().map(LakePrefix::url).collect();
-        assert_eq!(urls, ["s3://lake/raw/events/", "s3://lake/raw/orders/"]);
-        assert_eq!(got[1].crawlers, ["glue_crawler.a", "glue_crawler.a"]);
-    }
-
-    #[test]
-    fn a_whole_bucket_target_is_refused() {
-        let a = crawler("a", &["s3://lake"]);
-        let err = lake_prefixes(&[&a]).expect_err("refused");
-        assert!(err.to_string().contains("whole bucket"), "{err}");
-    }
-
-    #[test]
-    fn locations_match_on_folder_boundaries_only() {
-        let a = crawler("a", &["s3://lake/raw/orders/"]);
-        let p = lake_prefixes(&[&a]).expect("prefixes");
-        assert!(under("s3://lake/raw/orders/", &p));
-        assert!(under("s3://lake/raw/orders", &p));
-        assert!(under("s3://lake/raw/orders/dt=1/", &p));
-        assert!(!under("s3://lake/raw/orders_archive/", &p));
-        assert!(!under("s3://other/raw/orders/", &p));
-        assert!(!under("", &p));
-    }
 }

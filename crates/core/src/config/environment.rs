@@ -30,6 +30,21 @@ pub struct Environment {
     /// Where state is kept.
     #[serde(default)]
     pub state: StateBackend,
+    /// How twh-extract runs for this environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extract: Option<Extract>,
+}
+
+/// twh-extract's settings for an environment.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Extract {
+    /// Where twh-extract lands the data: its `--sink`, `s3://bucket/prefix`
+    /// (`${env}`, `${var.NAME}` and `${cfn:STACK.OUTPUT}` allowed). `twh
+    /// purge` and `twh reset` empty only the crawler targets under it, since
+    /// only what twh-extract lands can be landed again; reset's extract step
+    /// writes there.
+    pub sink: String,
 }
 
 /// Where an environment's state lives.
@@ -153,6 +168,9 @@ pub fn hint_for(pointer: &str, msg: &str) -> Option<String> {
         "/region" => h("`region` is a string such as \"us-east-1\""),
         "/account_id" => h("`account_id` is 12 digits as a string: \"123456789012\""),
         "/variables" => h(r#"`variables` is an object: {"lake_bucket": "twh-lake-dev"}"#),
+        "/extract" | "/extract/sink" => {
+            h(r#"`extract` is {"sink": "s3://BUCKET/PREFIX"}, the `--sink` twh-extract writes to"#)
+        }
         "" if msg.starts_with("invalid type") => h(
             r#"an environment file is an object: {"region": "us-east-1", "variables": {...}, "state": {"backend": "local"}}"#,
         ),

@@ -80,6 +80,7 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
         env_name: env.to_string(),
         ..Config::default()
     };
+    let env_file = inputs.environment.as_ref().map(|f| f.path.clone());
     cfg.env = inputs
         .environment
         .and_then(|f| parse_environment(f, &mut cfg.sources, &mut diags));
@@ -88,6 +89,11 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
         .as_ref()
         .map(|e| e.variables.clone())
         .unwrap_or_default();
+    if let (Some(e), Some(file)) = (cfg.env.as_mut(), env_file)
+        && let Some(x) = e.extract.as_mut()
+    {
+        interpolate_sink(&mut x.sink, &vars, env, &file, &cfg.sources, &mut diags);
+    }
 
     let mut seen: BTreeMap<Address, Origin> = BTreeMap::new();
     for input in inputs.resources {
@@ -202,6 +208,63 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
     check_references(&mut cfg, &mut diags);
     diags.sort();
     (cfg, diags)
+}
+
+/// Phase one for the environment file's `extract.sink`: `${env}` and
+/// `${var.NAME}` substituted, `${cfn:...}` left for [`crate::plan::resolve`];
+/// the other placeholders mean nothing there. The result must be an S3 URL.
+fn interpolate_sink(
+    sink: &mut String,
+    vars: &BTreeMap<String, Value>,
+    env: &str,
+    file: &Path,
+    sources: &Sources,
+    diags: &mut Diagnostics,
+) {
+    const POINTER: &str = "/extract/sink";
+    let mut value = Value::String(std::mem::take(sink));
+    let mut issues = Vec::new();
+    substitute(
+        &mut value,
+        "",
+        &mut |p| match p {
+            Placeholder::Env => Some(Ok(Value::String(env.to_string()))),
+            Placeholder::Var(n) => Some(var_value(vars, n, env)),
+            Placeholder::Cfn { .. } => None,
+            Placeholder::Ref { .. } | Placeholder::EnvVar(_) => Some(Err((
+                format!("`{p}` cannot be used in `extract.sink`"),
+                Some("use ${env}, ${var.NAME} or ${cfn:STACK.OUTPUT}".into()),
+            ))),
+        },
+        &mut issues,
+        &mut Vec::new(),
+    );
+    let at = || Some(sources.locate(file, POINTER, false));
+    for i in issues {
+        diags.push(
+            Diagnostic::error(format!("invalid environment file: {}", i.message))
+                .at(at())
+                .hint_opt(i.hint),
+        );
+    }
+    *sink = match value {
+        Value::String(s) => s,
+        other => other.to_string(),
+    };
+    let bucket = sink
+        .strip_prefix("s3://")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
+    if bucket.is_empty() {
+        diags.push(
+            Diagnostic::error(format!(
+                "invalid environment file: `extract.sink` is `{}`, not an s3://bucket/prefix URL",
+                crate::diag::printable(sink)
+            ))
+            .at(at())
+            .hint_opt(environment::hint_for(POINTER, "")),
+        );
+    }
 }
 
 fn var_value(vars: &BTreeMap<String, Value>, name: &str, env: &str) -> Resolution {

@@ -77,6 +77,7 @@ impl Config {
             account_id: None,
             variables: BTreeMap::new(),
             state: StateBackend::Local,
+            extract: None,
         })
     }
 }

@@ -6,6 +6,8 @@
 //! log, one retry policy), and return values the CLI renders; nothing here
 //! prints.
 
+pub mod purgeable;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -39,6 +41,10 @@ pub enum OpsError {
         secs: u64,
         names: String,
     },
+    /// A request that would destroy what it must not, refused before
+    /// anything changed.
+    #[error("{message}")]
+    Refused { message: String, hint: String },
     #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error("{0}")]
@@ -58,6 +64,7 @@ impl OpsError {
             )),
             OpsError::Unknown { known, .. } => Some(format!("declared: {}", known.join(", "))),
             OpsError::Missing { .. } => Some("run `twh sync` to create them first".into()),
+            OpsError::Refused { hint, .. } => Some(hint.clone()),
             OpsError::TimedOut { .. } => Some(
                 "they keep running in AWS; raise --timeout or look again later with the AWS console"
                     .into(),

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 
 use crate::addr::Address;
-use crate::config::interpolate::{Placeholder, placeholders, substitute, unescape};
+use crate::config::interpolate::{Placeholder, Resolution, placeholders, substitute, unescape};
 use crate::config::{Config, Lifecycle};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::kinds::{Attributes, KindDef};
@@ -53,6 +53,89 @@ fn fold_case(kind: &KindDef, spec: &mut Value) {
     }
 }
 
+/// Stack outputs by (stack, output), or why one could not be read.
+type Outputs = HashMap<(String, String), Result<String, String>>;
+
+/// Reads every `${cfn:...}` output `values` use, each once.
+async fn stack_outputs<'a>(
+    values: impl Iterator<Item = &'a Value>,
+    providers: &Providers,
+) -> Outputs {
+    let mut outputs = Outputs::new();
+    for v in values {
+        let mut found = Vec::new();
+        placeholders(v, "", &mut found);
+        for (_, p) in found {
+            if let Placeholder::Cfn { stack, output } = p {
+                let key = (stack.clone(), output.clone());
+                if let std::collections::hash_map::Entry::Vacant(e) = outputs.entry(key) {
+                    let v = providers
+                        .outputs
+                        .output(&stack, &output)
+                        .await
+                        .map_err(|e| e.to_string());
+                    e.insert(v);
+                }
+            }
+        }
+    }
+    outputs
+}
+
+/// What `${cfn:stack.output}` (`p`) resolves to.
+fn stack_output(outputs: &Outputs, p: &Placeholder, stack: &str, output: &str) -> Resolution {
+    match outputs.get(&(stack.to_string(), output.to_string())) {
+        Some(Ok(v)) => Ok(Value::String(v.clone())),
+        Some(Err(e)) => Err((
+            format!("cannot resolve `{p}`: {e}"),
+            Some(
+                "check the stack name and output with `aws cloudformation describe-stacks`".into(),
+            ),
+        )),
+        None => Err((format!("cannot resolve `{p}`"), None)),
+    }
+}
+
+/// The environment's `extract.sink` with its `${cfn:...}` outputs read:
+/// the boundary of what `twh purge` may empty. `None` when the environment
+/// declares none.
+pub async fn extract_sink(
+    cfg: &Config,
+    providers: &Providers,
+) -> Result<Option<String>, Diagnostics> {
+    let Some(sink) = cfg.env.as_ref().and_then(|e| e.extract.as_ref()) else {
+        return Ok(None);
+    };
+    let mut value = Value::String(sink.sink.clone());
+    let outputs = stack_outputs(std::iter::once(&value), providers).await;
+    let mut issues = Vec::new();
+    substitute(
+        &mut value,
+        "",
+        &mut |p| match p {
+            Placeholder::Cfn { stack, output } => Some(stack_output(&outputs, p, stack, output)),
+            _ => None,
+        },
+        &mut issues,
+        &mut Vec::new(),
+    );
+    unescape(&mut value);
+    let mut diags = Diagnostics::default();
+    for i in issues {
+        diags.push(
+            Diagnostic::error(format!(
+                "{} (in `extract.sink` of resources/environments/{}.json)",
+                i.message, cfg.env_name
+            ))
+            .hint_opt(i.hint),
+        );
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(value.as_str().map(str::to_string))
+}
+
 /// Resolves every declared resource, dependencies first.
 pub async fn resolve(
     cfg: &Config,
@@ -69,24 +152,7 @@ pub async fn resolve(
     })?;
 
     // Stack outputs first: the only reads phase two needs, one per output.
-    let mut outputs: HashMap<(String, String), Result<String, String>> = HashMap::new();
-    for r in &cfg.resources {
-        let mut found = Vec::new();
-        placeholders(&r.spec, "", &mut found);
-        for (_, p) in found {
-            if let Placeholder::Cfn { stack, output } = p {
-                let key = (stack.clone(), output.clone());
-                if let std::collections::hash_map::Entry::Vacant(e) = outputs.entry(key) {
-                    let v = providers
-                        .outputs
-                        .output(&stack, &output)
-                        .await
-                        .map_err(|e| e.to_string());
-                    e.insert(v);
-                }
-            }
-        }
-    }
+    let outputs = stack_outputs(cfg.resources.iter().map(|r| &r.spec), providers).await;
 
     let identity = &providers.identity;
     let mut done: BTreeMap<Address, Desired> = BTreeMap::new();
@@ -104,26 +170,30 @@ pub async fn resolve(
         substitute(
             &mut spec,
             "",
-            &mut |p| {
-                match p {
+            &mut |p| match p {
                 Placeholder::Ref { kind, name, attr } => {
                     let target = Address::new(kind.clone(), name.clone());
-                    Some(match done.get(&target).and_then(|d| d.attributes.get(attr)) {
-                        Some(v) => Ok(Value::String(v.to_string())),
-                        None => Err((format!("cannot resolve `{p}`: `{target}` did not resolve"), None)),
-                    })
+                    Some(
+                        match done.get(&target).and_then(|d| d.attributes.get(attr)) {
+                            Some(v) => Ok(Value::String(v.to_string())),
+                            None => Err((
+                                format!("cannot resolve `{p}`: `{target}` did not resolve"),
+                                None,
+                            )),
+                        },
+                    )
                 }
-                Placeholder::Cfn { stack, output } => Some(match outputs.get(&(stack.clone(), output.clone())) {
-                    Some(Ok(v)) => Ok(Value::String(v.clone())),
-                    Some(Err(e)) => Err((format!("cannot resolve `{p}`: {e}"), Some("check the stack name and output with `aws cloudformation describe-stacks`".into()))),
-                    None => Err((format!("cannot resolve `{p}`"), None)),
-                }),
+                Placeholder::Cfn { stack, output } => {
+                    Some(stack_output(&outputs, p, stack, output))
+                }
                 Placeholder::EnvVar(n) => Some(match std::env::var(n) {
                     Ok(v) => Ok(Value::String(v)),
-                    Err(_) => Err((format!("environment variable `{n}` is not set"), Some(format!("export {n}=... before running twh")))),
+                    Err(_) => Err((
+                        format!("environment variable `{n}` is not set"),
+                        Some(format!("export {n}=... before running twh")),
+                    )),
                 }),
                 Placeholder::Env | Placeholder::Var(_) => None,
-            }
             },
             &mut issues,
             &mut sensitive,
