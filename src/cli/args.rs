@@ -196,11 +196,26 @@ pub enum Command {
         /// The lock ID printed by the failed run.
         id: String,
     },
-    /// Print the JSON Schema of a kind's `spec` (or of every kind).
-    #[command(after_help = "Examples:\n  twh schema glue_crawler\n  twh schema > twh.schema.json")]
+    /// Print a JSON Schema: of a resource file, of one kind's `spec`, or of
+    /// an environment file.
+    ///
+    /// The schemas are written from the same AWS model facts `twh validate`
+    /// checks, so an editor flags what validate would refuse (unknown and
+    /// misspelled fields, missing required ones, enum values, limits).
+    /// Account fields may be omitted and any value may be a `${...}`
+    /// placeholder, as in the files. Every `$ref` points inside the document.
+    #[command(
+        after_help = "Examples:\n  twh schema > .twh/resource.schema.json\n  twh schema --environment > .twh/environment.schema.json\n  twh schema glue_crawler\n\nIn VS Code, settings.json:\n  \"json.schemas\": [\n    {\"fileMatch\": [\"resources/**/*.json\", \"!resources/environments/*.json\"], \"url\": \"./.twh/resource.schema.json\"},\n    {\"fileMatch\": [\"resources/environments/*.json\"], \"url\": \"./.twh/environment.schema.json\"}\n  ]"
+    )]
     Schema {
-        /// A resource type such as `glue_crawler`; all when omitted.
+        /// A resource type such as `glue_crawler`: the schema of its `spec`.
+        /// Without it, the schema of a whole resource file.
+        #[arg(conflicts_with = "environment")]
         kind: Option<String>,
+        /// The schema of an environment file
+        /// (`resources/environments/<env>.json`).
+        #[arg(long)]
+        environment: bool,
     },
     /// Print shell completions.
     #[command(after_help = "Example:\n  twh completions bash > /etc/bash_completion.d/twh")]

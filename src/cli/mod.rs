@@ -102,7 +102,7 @@ async fn run(cli: Cli) -> u8 {
         Command::State(c) => state_cmd(g, c).await,
         Command::Import { kind, ids, all } => import_cmd(g, kind, ids, *all).await,
         Command::ForceUnlock { id } => force_unlock(g, id).await,
-        Command::Schema { kind } => schema(kind.as_deref()),
+        Command::Schema { kind, environment } => schema(kind.as_deref(), *environment),
         Command::Crawl(a) => ops::crawl(g, a).await,
         Command::Refresh(a) => ops::refresh(g, a).await,
         Command::Check(a) => ops::check(g, a).await,
@@ -421,8 +421,13 @@ async fn force_unlock(g: &Global, id: &str) -> u8 {
     }
 }
 
-fn schema(kind: Option<&str>) -> u8 {
-    match crate::kinds::schema::json_schema(kind) {
+fn schema(kind: Option<&str>, environment: bool) -> u8 {
+    let doc = if environment {
+        Ok(crate::kinds::schema::environment_schema())
+    } else {
+        crate::kinds::schema::json_schema(kind)
+    };
+    match doc {
         Ok(v) => {
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             OK

@@ -387,7 +387,10 @@ pub fn check_overwrite_during_sync(
 ) {
     use std::process::Stdio;
     repo.small_estate();
-    repo.write("aws.json", &json!({"faults": {"latency_ms": 150}}));
+    // The overwrite must land between the sync's first and last state
+    // writes. At 150 ms a call, a loaded 2-core CI machine (polling thread
+    // late) saw the sync finish first; 400 ms leaves seconds between them.
+    repo.write("aws.json", &json!({"faults": {"latency_ms": 400}}));
     let child = twh()
         .args(["sync", "-y", "--no-progress"])
         .stdin(Stdio::null())

@@ -55,14 +55,48 @@ impl From<Address> for String {
 /// Resource names in files: letters, digits, `_` and `-`, starting with a
 /// letter or `_`, so `${ref:TYPE.NAME.ATTR}` stays unambiguous.
 pub fn valid_name(name: &str) -> bool {
+    // Keep in step with NAME_PATTERN (tested below).
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// [`valid_name`] as a regular expression, for the JSON Schema.
+pub const NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_-]*$";
+/// A resource address, `TYPE.NAME`, as [`Address`]'s parser accepts it.
+pub const ADDRESS_PATTERN: &str = "^[^.]+\\.[A-Za-z_][A-Za-z0-9_-]*$";
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_patterns_accept_what_the_parser_accepts() {
+        let name = regex::Regex::new(NAME_PATTERN).expect("a valid pattern");
+        let addr = regex::Regex::new(ADDRESS_PATTERN).expect("a valid pattern");
+        for s in [
+            "a",
+            "_x",
+            "orders-v2",
+            "A9_-",
+            "",
+            "9a",
+            "-a",
+            "a.b",
+            "a b",
+            "é",
+            "a\n",
+        ] {
+            assert_eq!(name.is_match(s), valid_name(s), "name {s:?}");
+            let a = format!("glue_crawler.{s}");
+            assert_eq!(
+                addr.is_match(&a),
+                a.parse::<Address>().is_ok(),
+                "address {a:?}"
+            );
+        }
+        assert!(!addr.is_match(".x") && ".x".parse::<Address>().is_err());
+    }
 
     #[test]
     fn parses_and_prints() {

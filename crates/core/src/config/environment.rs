@@ -144,6 +144,12 @@ pub fn check(env: &Environment) -> Vec<Problem> {
     out
 }
 
+/// [`is_region`], [`check`]'s account rule and its variable-name rule as
+/// regular expressions, for the environment file's JSON Schema.
+pub const REGION_PATTERN: &str = "^[a-z]{2}(-[a-z]+)+-[0-9]+$";
+pub const ACCOUNT_PATTERN: &str = "^[0-9]{12}$";
+pub const VARIABLE_PATTERN: &str = "^[A-Za-z0-9_-]+$";
+
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`...
 pub fn is_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
@@ -290,6 +296,54 @@ mod tests {
             "u-east-1",
         ] {
             assert!(!is_region(bad), "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_patterns_accept_what_the_checks_accept() {
+        let region = regex::Regex::new(REGION_PATTERN).expect("a valid pattern");
+        for r in [
+            "us-east-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "eu-central-2",
+            "us-east1",
+            "useast-1",
+            "us-east-",
+            "US-east-1",
+            "u-east-1",
+            "us--east-1",
+            "us-east-1a",
+            "",
+        ] {
+            assert_eq!(region.is_match(r), is_region(r), "{r:?}");
+        }
+        let account = regex::Regex::new(ACCOUNT_PATTERN).expect("a valid pattern");
+        for a in ["123456789012", "12345", "1234567890123", "12345678901a"] {
+            let env = Environment {
+                region: None,
+                account_id: Some(a.into()),
+                variables: BTreeMap::new(),
+                state: StateBackend::Local,
+                extract: None,
+            };
+            assert_eq!(account.is_match(a), check(&env).is_empty(), "{a:?}");
+        }
+        let var = regex::Regex::new(VARIABLE_PATTERN).expect("a valid pattern");
+        for v in ["lake_bucket", "a-b", "", "a.b", "a b"] {
+            let env = Environment {
+                region: None,
+                account_id: None,
+                variables: BTreeMap::from([(v.to_string(), Value::Null)]),
+                state: StateBackend::Local,
+                extract: None,
+            };
+            assert_eq!(var.is_match(v), check(&env).is_empty(), "{v:?}");
         }
     }
 }

@@ -24,7 +24,9 @@ pub struct Origin {
 }
 
 /// `lifecycle` settings of a resource.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Lifecycle {
     /// Refuse to delete or replace this resource.
