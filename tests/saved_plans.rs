@@ -212,7 +212,7 @@ async fn sync_re_reads_only_the_planned_resources() {
         .iter()
         .map(|c| c.operation.clone())
         .collect();
-    assert_eq!(reads, vec!["GetCrawler"], "only the crawler is re-read");
+    assert_eq!(reads, vec!["read:glue_crawler"], "only the crawler is re-read");
 }
 
 #[tokio::test]
