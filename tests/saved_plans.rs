@@ -167,7 +167,9 @@ async fn a_saved_plan_applies_exactly_and_the_next_diff_is_clean() {
     assert!(saved.changes.iter().all(|c| c.action == Action::Create));
     assert_eq!(saved.state, None, "made before the first sync");
     assert!(
-        saved.files.contains_key("resources/glue/crawlers/orders.json")
+        saved
+            .files
+            .contains_key("resources/glue/crawlers/orders.json")
             && saved.files.contains_key("resources/environments/dev.json"),
         "{:?}",
         saved.files.keys()
@@ -212,7 +214,11 @@ async fn sync_re_reads_only_the_planned_resources() {
         .iter()
         .map(|c| c.operation.clone())
         .collect();
-    assert_eq!(reads, vec!["read:glue_crawler"], "only the crawler is re-read");
+    assert_eq!(
+        reads,
+        vec!["read:glue_crawler"],
+        "only the crawler is re-read"
+    );
 }
 
 #[tokio::test]
@@ -308,7 +314,13 @@ async fn a_live_value_changed_by_hand_is_refused_naming_the_field() {
     h.set_world(w);
     let stale = h.stale(&saved).await;
     assert!(
-        matches!(&stale[..], [Stale::Live { change: LiveChange::Deleted, .. }]),
+        matches!(
+            &stale[..],
+            [Stale::Live {
+                change: LiveChange::Deleted,
+                ..
+            }]
+        ),
         "{stale:?}"
     );
 }
@@ -391,7 +403,10 @@ fn assert_refused(repo: &Repo, args: &[&str], needle: &str) {
     let (code, _, err) = run(repo, args);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains(needle), "missing `{needle}` in:\n{err}");
-    assert!(err.contains("Nothing was changed") || err.contains("nothing was changed"), "{err}");
+    assert!(
+        err.contains("Nothing was changed") || err.contains("nothing was changed"),
+        "{err}"
+    );
     assert_eq!(world_mutations(repo), before, "a refused plan mutated AWS");
     assert!(
         !repo.file("state/dev.lock").exists(),
@@ -406,7 +421,10 @@ fn cli_diff_out_then_sync_plan_then_clean() {
     let (code, out, err) = run(&repo, &["diff", "--out", "plan.json"]);
     assert_eq!(code, 2, "{err}");
     assert!(out.contains("+ glue_crawler.orders"), "{out}");
-    assert!(err.contains("Saved the plan (4 changes) to `plan.json`"), "{err}");
+    assert!(
+        err.contains("Saved the plan (4 changes) to `plan.json`"),
+        "{err}"
+    );
     let (code, out, err) = run(&repo, &["sync", "plan.json", "--output", "json"]);
     assert_eq!(code, 0, "{err}");
     let doc: Value = serde_json::from_str(&out).expect("sync prints one JSON document");
@@ -439,8 +457,8 @@ fn cli_refusals_exit_1_change_nothing_and_release_the_lock() {
     let plan_text = std::fs::read_to_string(repo.file("plan.json")).expect("plan");
 
     // A file edited since the plan.
-    let crawler_file = std::fs::read_to_string(repo.file("resources/glue/crawlers/orders.json"))
-        .expect("read");
+    let crawler_file =
+        std::fs::read_to_string(repo.file("resources/glue/crawlers/orders.json")).expect("read");
     repo.write_text(
         "resources/glue/crawlers/orders.json",
         &crawler_file.replace("0 5", "0 6"),
@@ -535,8 +553,14 @@ fn cli_a_secret_is_only_a_fingerprint_and_a_changed_one_is_refused() {
     let (code, err) = with_secret("hunter2-first", &["diff", "--out", "plan.json"]);
     assert_eq!(code, 2, "{err}");
     let text = std::fs::read_to_string(repo.file("plan.json")).expect("plan");
-    assert!(!text.contains("hunter2"), "the secret is in the plan:\n{text}");
-    assert!(text.contains("(sensitive:sha256:"), "its fingerprint is not:\n{text}");
+    assert!(
+        !text.contains("hunter2"),
+        "the secret is in the plan:\n{text}"
+    );
+    assert!(
+        text.contains("(sensitive:sha256:"),
+        "its fingerprint is not:\n{text}"
+    );
 
     let (code, err) = with_secret("hunter2-second", &["sync", "plan.json"]);
     assert_eq!(code, 1, "{err}");

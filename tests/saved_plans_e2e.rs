@@ -58,7 +58,10 @@ async fn saved_plans_apply_exactly_and_stale_ones_are_refused() {
         out.contains("`glue_crawler.orders`: `Description` changed in AWS"),
         "{out}"
     );
-    assert!(out.contains(" 0 mutating)"), "a refused plan mutated AWS:\n{out}");
+    assert!(
+        out.contains(" 0 mutating)"),
+        "a refused plan mutated AWS:\n{out}"
+    );
     assert!(!lock.exists(), "the lock was not released");
 
     // A new plan includes the console edit's repair; another sync applies

@@ -97,7 +97,10 @@ fn read_saved(path: &Path, env: &str) -> Result<SavedPlan, Rejection> {
 
 fn rejected(r: &Rejection, outcome: &mut Outcome) -> u8 {
     outcome.refused = Some(json!({"reason": "rejected", "message": r.to_string()}));
-    eprintln!("{}\nNothing was changed.", crate::report::render_with_hint(r));
+    eprintln!(
+        "{}\nNothing was changed.",
+        crate::report::render_with_hint(r)
+    );
     ERROR
 }
 

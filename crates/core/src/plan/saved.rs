@@ -165,7 +165,10 @@ impl SavedPlan {
             return Err(Rejection::Format {
                 path: path.into(),
                 found: found.map_or_else(
-                    || v.get("format_version").map_or("none".into(), Value::to_string),
+                    || {
+                        v.get("format_version")
+                            .map_or("none".into(), Value::to_string)
+                    },
                     |n| n.to_string(),
                 ),
             });
@@ -465,8 +468,7 @@ pub async fn prepare(
     )
     .await
     .map_err(Refused::Failed)?;
-    let fresh: BTreeMap<&Address, &Change> =
-        plan.changes.iter().map(|c| (&c.address, c)).collect();
+    let fresh: BTreeMap<&Address, &Change> = plan.changes.iter().map(|c| (&c.address, c)).collect();
     for s in &saved.changes {
         let Some(now) = fresh.get(&s.address) else {
             stale.push(Stale::Action {
