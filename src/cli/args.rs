@@ -76,20 +76,35 @@ pub enum Command {
     /// Show how live AWS differs from the files (exit 0: none, 2: changes, 1: error).
     ///
     /// Drift (live changed outside twh) is labelled apart from pending
-    /// changes (files changed since the last sync).
+    /// changes (files changed since the last sync). With --out, also saves
+    /// the plan for `twh sync PLAN`, which applies exactly it: the file holds
+    /// the environment, account, state serial, a hash of every resource
+    /// file and per planned resource its action, desired value and a
+    /// fingerprint of the live value it was planned against. It holds no
+    /// secret: `${env_var:...}` values are salted fingerprints.
     #[command(
         visible_alias = "plan",
-        after_help = "Examples:\n  twh diff --env production\n  twh diff --output json | jq .summary\n  twh diff --output markdown > plan.md   # for a pull-request comment"
+        after_help = "Examples:\n  twh diff --env production\n  twh diff --output json | jq .summary\n  twh diff --output markdown > plan.md   # for a pull-request comment\n  twh diff --out plan.json                # then: twh sync plan.json"
     )]
-    Diff(PlanArgs),
-    /// Make live AWS equal to the files.
+    Diff(DiffArgs),
+    /// Make live AWS equal to the files, or apply a saved plan exactly.
     ///
     /// Applies in dependency order, independent resources in parallel; state
     /// is written after every change. Asks for confirmation on a terminal;
     /// elsewhere needs --auto-approve.
+    ///
+    /// With PLAN (written by `twh diff --out PLAN`), applies that plan and
+    /// nothing else, without asking (it was reviewed when it was made).
+    /// Under the state lock and before any change it checks that the plan
+    /// is still true: same environment, account, region and plan format;
+    /// no resource file edited, added or removed; the state serial
+    /// unchanged; each planned resource's live value (re-read, only those)
+    /// and resolved desired value, secrets included, as planned. Otherwise
+    /// it changes nothing, releases the lock, names what changed and exits
+    /// 1: make a new plan.
     #[command(
         visible_alias = "apply",
-        after_help = "Examples:\n  twh sync\n  twh sync --env production --auto-approve\n  twh sync --target glue_crawler.orders"
+        after_help = "Examples:\n  twh sync\n  twh sync --env production --auto-approve\n  twh sync --target glue_crawler.orders\n  twh diff --env production --out plan.json && twh sync --env production plan.json"
     )]
     Sync(SyncArgs),
     /// Bring live resources made by hand under twh: writes resource files and records them in state.
@@ -230,7 +245,19 @@ pub struct PlanArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub plan: PlanArgs,
+    /// Also save the plan to FILE (JSON, written atomically) for `twh sync FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct SyncArgs {
+    /// A plan saved by `twh diff --out`: apply exactly it, or refuse if anything it was made from changed.
+    #[arg(value_name = "PLAN", conflicts_with = "targets")]
+    pub plan_file: Option<PathBuf>,
     #[command(flatten)]
     pub plan: PlanArgs,
     /// Apply without asking.

@@ -146,7 +146,7 @@ fn validate(g: &Global) -> u8 {
     OK
 }
 
-async fn diff(g: &Global, a: &args::PlanArgs) -> u8 {
+async fn diff(g: &Global, a: &args::DiffArgs) -> u8 {
     let Some(cfg) = load(g, true) else {
         return ERROR;
     };
@@ -154,16 +154,18 @@ async fn diff(g: &Global, a: &args::PlanArgs) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(e, None),
     };
-    let st = match ctx.backend.read().await {
-        Ok(s) => s.unwrap_or_else(|| StateFile::new(&g.env)),
+    let stored = match ctx.backend.read().await {
+        Ok(s) => s,
         Err(e) => return fail_error(&e),
     };
+    let st = stored.clone().unwrap_or_else(|| StateFile::new(&g.env));
     let plan = match plan::plan(
         &cfg,
         &st,
         &ctx.providers,
         &PlanOptions {
-            targets: a.targets.clone(),
+            targets: a.plan.targets.clone(),
+            only: None,
         },
     )
     .await
@@ -177,7 +179,32 @@ async fn diff(g: &Global, a: &args::PlanArgs) -> u8 {
     print_plan(g, &plan, true);
     if plan.errors.has_errors() {
         report(&plan.errors, &NoSources);
+        if let Some(out) = &a.out {
+            eprintln!("No plan was saved to `{}`.", out.display());
+        }
         return ERROR;
+    }
+    if let Some(out) = &a.out {
+        let saved = match plan::saved::SavedPlan::new(&plan, &cfg, stored.as_ref()) {
+            Ok(s) => s,
+            Err(e) => return fail(e, None),
+        };
+        if let Err(e) = saved.write(out) {
+            return fail(
+                format!("cannot write the plan to `{}`: {e}", out.display()),
+                Some("check that its directory exists and that you may write there".into()),
+            );
+        }
+        if !g.quiet {
+            eprintln!(
+                "Saved the plan ({} change{}) to `{}`; apply exactly it with `twh sync --env {} {}`.",
+                saved.changes.len(),
+                if saved.changes.len() == 1 { "" } else { "s" },
+                out.display(),
+                g.env,
+                out.display()
+            );
+        }
     }
     if plan.has_changes() { CHANGES } else { OK }
 }

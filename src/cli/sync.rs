@@ -1,4 +1,5 @@
-//! `twh sync`: plan, confirm, apply under the state lock, and report.
+//! `twh sync`: plan (or check a saved plan), confirm, apply under the state
+//! lock, and report.
 //!
 //! What a sync reports is the whole run, never the plan alone: `-v` counts
 //! every call (plan reads, apply calls, and the reads after writes that
@@ -6,6 +7,7 @@
 //! document, with the plan, the result and those counts, whatever the exit.
 
 use std::io::{IsTerminal as _, Write as _};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
@@ -14,14 +16,17 @@ use super::{ERROR, OK, fail, fail_error, load, lock_error, print_plan, report, s
 use crate::apply::{self, ApplyOptions, ApplyReport, StoredByAws};
 use crate::config;
 use crate::diag::NoSources;
+use crate::plan::saved::{Refused, Rejection, SavedPlan, Stale};
 use crate::plan::{self, PlanOptions};
 use crate::provider::CallCounts;
 use crate::state::{self, LockInfo, StateError, StateFile};
 
 /// Version of the `sync --output json` document. 2.0: one document holding
 /// the plan, the result (with `stored_by_aws`) and the run's calls; 1.x
-/// printed the plan and the result as two documents.
-pub const FORMAT_VERSION: &str = "2.0";
+/// printed the plan and the result as two documents. 2.1 adds `plan_file`
+/// (the saved plan applied, or null) and `refused` (why a saved plan was
+/// not applied, or null).
+pub const FORMAT_VERSION: &str = "2.1";
 
 /// What the run produced, printed once at its end.
 #[derive(Default)]
@@ -29,22 +34,45 @@ struct Outcome {
     plan: Option<Value>,
     plan_calls: CallCounts,
     result: Option<ApplyReport>,
+    plan_file: Option<String>,
+    refused: Option<Value>,
 }
 
 pub(super) async fn sync(g: &Global, a: &args::SyncArgs) -> u8 {
+    let mut outcome = Outcome {
+        plan_file: a.plan_file.as_ref().map(|p| p.display().to_string()),
+        ..Outcome::default()
+    };
+    // A saved plan for another environment or format is refused before
+    // the files are read or AWS is called.
+    let saved = match &a.plan_file {
+        Some(path) => match read_saved(path, &g.env) {
+            Ok(s) => Some(s),
+            Err(r) => {
+                let code = rejected(&r, &mut outcome);
+                print_outcome(g, &outcome, CallCounts::default());
+                return code;
+            }
+        },
+        None => None,
+    };
     let Some(cfg) = load(g, true) else {
+        print_outcome(g, &outcome, CallCounts::default());
         return ERROR;
     };
     let ctx = match setup::Context::new(g, &cfg).await {
         Ok(c) => c,
-        Err(e) => return fail(e, None),
+        Err(e) => {
+            print_outcome(g, &outcome, CallCounts::default());
+            return fail(e, None);
+        }
     };
     let lock = LockInfo::new("sync");
     if let Err(e) = state::lock_with_timeout(ctx.backend.as_ref(), &lock, a.lock_timeout).await {
+        print_outcome(g, &outcome, ctx.providers.calls.counts());
         return lock_error(&e);
     }
-    let mut outcome = Outcome::default();
-    let mut code = sync_locked(g, a, &cfg, &ctx, &mut outcome).await;
+    let mut code = sync_locked(g, a, saved.as_ref(), &cfg, &ctx, &mut outcome).await;
     if let Err(e) = ctx.backend.unlock(&lock.id).await {
         code = fail(
             format!("could not release the state lock: {e}"),
@@ -53,6 +81,53 @@ pub(super) async fn sync(g: &Global, a: &args::SyncArgs) -> u8 {
     }
     print_outcome(g, &outcome, ctx.providers.calls.counts());
     code
+}
+
+/// Reads a saved plan and refuses one of another format or environment.
+fn read_saved(path: &Path, env: &str) -> Result<SavedPlan, Rejection> {
+    let name = path.display().to_string();
+    let text = fs_err::read_to_string(path).map_err(|e| Rejection::Malformed {
+        path: name.clone(),
+        message: format!("cannot read it: {}", e.kind()),
+    })?;
+    let saved = SavedPlan::parse(&name, &text)?;
+    saved.check_env(env)?;
+    Ok(saved)
+}
+
+fn rejected(r: &Rejection, outcome: &mut Outcome) -> u8 {
+    outcome.refused = Some(json!({"reason": "rejected", "message": r.to_string()}));
+    eprintln!(
+        "{}\nNothing was changed.",
+        crate::report::render_with_hint(r)
+    );
+    ERROR
+}
+
+/// The saved plan is out of date: nothing was changed; say what moved.
+fn stale(g: &Global, file: &str, list: &[Stale], outcome: &mut Outcome) -> u8 {
+    outcome.refused = Some(json!({
+        "reason": "stale",
+        "message": format!("the saved plan `{file}` is out of date"),
+        "changed": list.iter().map(|s| {
+            let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut v {
+                m.insert("message".into(), Value::String(s.to_string()));
+            }
+            v
+        }).collect::<Vec<_>>(),
+    }));
+    let lines: Vec<String> = list.iter().map(ToString::to_string).collect();
+    fail(
+        format!(
+            "the saved plan `{file}` is out of date, so it was not applied; since it was made:\n  - {}",
+            lines.join("\n  - ")
+        ),
+        Some(format!(
+            "make a new plan with `twh diff --env {} --out {file}`, review it, and apply that one",
+            g.env
+        )),
+    )
 }
 
 /// The run's calls, and in JSON its one document.
@@ -65,8 +140,10 @@ fn print_outcome(g: &Global, o: &Outcome, total: CallCounts) {
     if g.output == Output::Json {
         let doc = json!({
             "format_version": FORMAT_VERSION,
+            "plan_file": o.plan_file,
             "plan": o.plan,
             "result": o.result,
+            "refused": o.refused,
             "api_calls": {"plan": o.plan_calls, "apply": apply, "total": total},
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -82,24 +159,42 @@ fn print_outcome(g: &Global, o: &Outcome, total: CallCounts) {
 async fn sync_locked(
     g: &Global,
     a: &args::SyncArgs,
+    saved: Option<&SavedPlan>,
     cfg: &config::Config,
     ctx: &setup::Context,
     outcome: &mut Outcome,
 ) -> u8 {
-    let st = match ctx.backend.read().await {
-        Ok(s) => s.unwrap_or_else(|| StateFile::new(&g.env)),
+    let stored = match ctx.backend.read().await {
+        Ok(s) => s,
         Err(e) => return fail_error(&e),
     };
-    let plan = match plan::plan(
-        cfg,
-        &st,
-        &ctx.providers,
-        &PlanOptions {
-            targets: a.plan.targets.clone(),
+    let planned = match saved {
+        // Every check under the lock, before any mutating call.
+        Some(saved) => match plan::saved::prepare(saved, cfg, stored, &ctx.providers).await {
+            Ok(p) => Ok(p),
+            Err(Refused::Rejected(r)) => return rejected(&r, outcome),
+            Err(Refused::Stale(list)) => {
+                let file = outcome.plan_file.clone().unwrap_or_default();
+                return stale(g, &file, &list, outcome);
+            }
+            Err(Refused::Failed(d)) => Err(d),
         },
-    )
-    .await
-    {
+        None => {
+            let st = stored.unwrap_or_else(|| StateFile::new(&g.env));
+            plan::plan(
+                cfg,
+                &st,
+                &ctx.providers,
+                &PlanOptions {
+                    targets: a.plan.targets.clone(),
+                    only: None,
+                },
+            )
+            .await
+            .map(|p| (p, st))
+        }
+    };
+    let (plan, st) = match planned {
         Ok(p) => p,
         Err(d) => {
             report(&d, &cfg.sources);
@@ -131,7 +226,9 @@ async fn sync_locked(
     if plan.summary.changes() == 0 {
         return OK;
     }
-    if !a.auto_approve {
+    // A saved plan was reviewed when it was made (Terraform applies a
+    // saved plan without asking, too).
+    if !a.auto_approve && saved.is_none() {
         if !std::io::stdin().is_terminal() {
             return fail(
                 "sync needs confirmation, and stdin is not a terminal",

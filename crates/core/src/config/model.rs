@@ -96,6 +96,26 @@ impl Sources {
         self.files.insert(file, (text, positions));
     }
 
+    /// A content hash (`sha256:HEX`) of every file read, by its path
+    /// relative to the repository (`/`-separated): the environment file and
+    /// every resource file. A saved plan records them, so that applying it
+    /// after any file changed is refused (`plan::saved`).
+    pub fn fingerprints(&self) -> BTreeMap<String, String> {
+        use sha2::{Digest as _, Sha256};
+        self.files
+            .iter()
+            .map(|(path, (text, _))| {
+                let name = path
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let digest = Sha256::digest(text.as_bytes());
+                (name, format!("sha256:{}", hex::encode(digest)))
+            })
+            .collect()
+    }
+
     /// The location of `pointer` in `file` (of the member's key if `at_key`).
     pub fn locate(&self, file: &Path, pointer: &str, at_key: bool) -> Location {
         let (line, column) = self

@@ -6,6 +6,7 @@
 pub mod expect;
 pub mod render;
 pub mod resolve;
+pub mod saved;
 pub mod unmanaged;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,7 +26,9 @@ pub use resolve::{Desired, resolve};
 /// Version of the `--output json` plan format. Minor bumps add fields only.
 pub const FORMAT_VERSION: &str = "1.1";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     NoOp,
@@ -114,6 +117,11 @@ pub struct Change {
     pub observed: Option<Value>,
     #[serde(skip)]
     pub live_raw: Option<Value>,
+    /// Live in the form it was compared in (normalized, secrets as
+    /// fingerprints): what a saved plan fingerprints, so that `twh sync
+    /// plan.json` sees a live value changed since the plan.
+    #[serde(skip)]
+    pub live_cmp: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -165,6 +173,10 @@ impl Plan {
 #[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     pub targets: Vec<Address>,
+    /// Plan these resources and nothing else, with no dependency closure:
+    /// a saved plan's resources, re-read and re-planned by `twh sync
+    /// plan.json` (see [`saved`]). `None`: every resource (or `targets`).
+    pub only: Option<BTreeSet<Address>>,
 }
 
 /// Builds the plan: resolves the desired specs, reads live AWS in batches,
@@ -176,7 +188,10 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, Diagnostics> {
     let mut desired = resolve(cfg, providers).await?;
-    let targets = target_closure(cfg, &opts.targets)?;
+    let targets = match &opts.only {
+        Some(only) => Some(only.clone()),
+        None => target_closure(cfg, &opts.targets)?,
+    };
     let in_scope = |a: &Address| targets.as_ref().is_none_or(|t| t.contains(a));
 
     // Batch reads: one call per kind with every id twh cares about.
@@ -364,6 +379,7 @@ pub async fn plan(
             applied: None,
             observed: None,
             live_raw: live_v.cloned(),
+            live_cmp: live_v.map(|l| normalize(kind, l)),
         });
     }
     changes.sort_by(|a, b| a.address.cmp(&b.address));
@@ -532,6 +548,7 @@ fn compare(
             .then(|| live_cmp.clone())
             .flatten(),
         live_raw: live.cloned(),
+        live_cmp,
     }
 }
 
