@@ -107,6 +107,28 @@ async fn golden_glue_job() {
     golden("gjob", vec![role(), job()]).await;
 }
 
+/// Issue 11: `"Retention": 0` is sent, and GetTable answers without it
+/// where twh's read drops the 0; the table must not diff after its sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_glue_table_with_retention_zero() {
+    let mut t = table();
+    t["spec"]["TableInput"]["Retention"] = json!(0);
+    golden("gret", vec![database(), t]).await;
+}
+
+/// Issue 11: `"MaxCapacity": 2` comes back from Glue as the double `2.0`;
+/// the job must not diff after its sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_glue_job_with_an_integer_capacity() {
+    let mut j = job();
+    for k in ["WorkerType", "NumberOfWorkers"] {
+        j["spec"].as_object_mut().expect("spec").remove(k);
+    }
+    j["spec"]["GlueVersion"] = json!("1.0");
+    j["spec"]["MaxCapacity"] = json!(2);
+    golden("gcap", vec![role(), j]).await;
+}
+
 /// Out-of-band changes to every kind, made with the Rust SDK: diff labels
 /// each as drift (exit 2), sync repairs, the next sync is quiet.
 #[tokio::test(flavor = "multi_thread")]
