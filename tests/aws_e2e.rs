@@ -856,7 +856,12 @@ async fn a_tag_change_on_a_spice_data_set_sends_no_schedule_write() {
     };
     emu.control(reqwest::Method::DELETE, "/_twh/calls", None)
         .await;
-    e.write(base().into_iter().chain([with("DAILY", "finance")]).collect());
+    e.write(
+        base()
+            .into_iter()
+            .chain([with("DAILY", "finance")])
+            .collect(),
+    );
     e.sync();
     let sent = writes(&emu.calls().await);
     assert!(sent.iter().any(|o| o == "TagResource"), "{sent:?}");
@@ -869,7 +874,12 @@ async fn a_tag_change_on_a_spice_data_set_sends_no_schedule_write() {
     e.clean();
     emu.control(reqwest::Method::DELETE, "/_twh/calls", None)
         .await;
-    e.write(base().into_iter().chain([with("HOURLY", "finance")]).collect());
+    e.write(
+        base()
+            .into_iter()
+            .chain([with("HOURLY", "finance")])
+            .collect(),
+    );
     e.sync();
     let sent = writes(&emu.calls().await);
     assert_eq!(

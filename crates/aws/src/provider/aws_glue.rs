@@ -426,9 +426,8 @@ impl GlueProvider {
                 Op::write(SVC, "CreateCrawler", kind.name, &id),
                 role_of(spec).as_deref(),
                 propagation::GLUE,
-                || {
-                b.clone().send_with(&self.client)
-            })
+                || b.clone().send_with(&self.client),
+            )
             .await?;
         Ok(())
     }
@@ -469,12 +468,11 @@ impl GlueProvider {
                     .map_err(|e| build_error(kind.name, e))?;
             self.caller
                 .call_as_role_propagates(
-                Op::write(SVC, "UpdateCrawler", kind.name, &id),
-                role_of(spec).as_deref(),
-                propagation::GLUE,
-                || {
-                    b.clone().send_with(&self.client)
-                })
+                    Op::write(SVC, "UpdateCrawler", kind.name, &id),
+                    role_of(spec).as_deref(),
+                    propagation::GLUE,
+                    || b.clone().send_with(&self.client),
+                )
                 .await?;
         }
         self.sync_tags(kind.name, &id, &self.arn("crawler", &id), live, spec)
@@ -559,9 +557,8 @@ impl GlueProvider {
                 Op::write(SVC, "CreateJob", kind.name, &id),
                 role_of(spec).as_deref(),
                 propagation::GLUE,
-                || {
-                b.clone().send_with(&self.client)
-            })
+                || b.clone().send_with(&self.client),
+            )
             .await?;
         Ok(())
     }
@@ -592,12 +589,11 @@ impl GlueProvider {
                 .map_err(|e| build_error(kind.name, e))?;
             self.caller
                 .call_as_role_propagates(
-                Op::write(SVC, "UpdateJob", kind.name, &id),
-                role_of(spec).as_deref(),
-                propagation::GLUE,
-                || {
-                    b.clone().send_with(&self.client)
-                })
+                    Op::write(SVC, "UpdateJob", kind.name, &id),
+                    role_of(spec).as_deref(),
+                    propagation::GLUE,
+                    || b.clone().send_with(&self.client),
+                )
                 .await?;
         }
         self.sync_tags(kind.name, &id, &self.arn("job", &id), live, spec)

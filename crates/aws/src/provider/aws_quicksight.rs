@@ -308,9 +308,8 @@ impl QuickSightProvider {
                 Op::write(SVC, "CreateDataSource", kind.name, &id),
                 role_of(spec).as_deref(),
                 propagation::QUICKSIGHT,
-                || {
-                b.clone().send_with(&self.client)
-            })
+                || b.clone().send_with(&self.client),
+            )
             .await?;
         self.settle_source(kind.name, &id).await
     }
@@ -336,12 +335,11 @@ impl QuickSightProvider {
                 .map_err(|e| build_error(kind.name, e))?;
             self.caller
                 .call_as_role_propagates(
-                Op::write(SVC, "UpdateDataSource", kind.name, &id),
-                role_of(spec).as_deref(),
-                propagation::QUICKSIGHT,
-                || {
-                    b.clone().send_with(&self.client)
-                })
+                    Op::write(SVC, "UpdateDataSource", kind.name, &id),
+                    role_of(spec).as_deref(),
+                    propagation::QUICKSIGHT,
+                    || b.clone().send_with(&self.client),
+                )
                 .await?;
             self.settle_source(kind.name, &id).await?;
         }

@@ -216,7 +216,9 @@ mod tests {
     #[test]
     fn only_the_not_propagated_answers_are_waited_on() {
         assert!(is_not_yet(
-            &api("InvalidInputException: Service is unable to assume provided role. Please verify role's TrustPolicy."),
+            &api(
+                "InvalidInputException: Service is unable to assume provided role. Please verify role's TrustPolicy."
+            ),
             GLUE
         ));
         assert!(is_not_yet(

@@ -484,10 +484,7 @@ mod tests {
         let file = trust(json!("arn:aws:iam::123456789012:role/ci"));
         let live = trust(json!("AROA3XFRBF23PQEXAMPLE"));
         assert_ne!(file, live, "a different principal: drift");
-        assert_eq!(
-            orphaned_principals(&live, &file),
-            ["AROA3XFRBF23PQEXAMPLE"]
-        );
+        assert_eq!(orphaned_principals(&live, &file), ["AROA3XFRBF23PQEXAMPLE"]);
         assert!(orphaned_principals(&file, &file).is_empty());
         assert!(orphaned_principals(&trust(json!("AROA3XFRBF23PQEXAMPLE")), &live).is_empty());
     }
