@@ -10,7 +10,7 @@
 mod common;
 
 use common::aws_fixtures::*;
-use common::emulator::{self, Estate};
+use common::emulator::{self, Estate, PrivateEmulator};
 use serde_json::{Value, json};
 
 /// The shared emulator's URL, or a failure telling how to get one.
@@ -105,6 +105,28 @@ async fn what_aws_rewrites_is_reported_once_and_never_a_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn golden_glue_job() {
     golden("gjob", vec![role(), job()]).await;
+}
+
+/// Issue 11: `"Retention": 0` is sent, and GetTable answers without it
+/// where twh's read drops the 0; the table must not diff after its sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_glue_table_with_retention_zero() {
+    let mut t = table();
+    t["spec"]["TableInput"]["Retention"] = json!(0);
+    golden("gret", vec![database(), t]).await;
+}
+
+/// Issue 11: `"MaxCapacity": 2` comes back from Glue as the double `2.0`;
+/// the job must not diff after its sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_glue_job_with_an_integer_capacity() {
+    let mut j = job();
+    for k in ["WorkerType", "NumberOfWorkers"] {
+        j["spec"].as_object_mut().expect("spec").remove(k);
+    }
+    j["spec"]["GlueVersion"] = json!("1.0");
+    j["spec"]["MaxCapacity"] = json!(2);
+    golden("gcap", vec![role(), j]).await;
 }
 
 /// Out-of-band changes to every kind, made with the Rust SDK: diff labels
@@ -710,4 +732,233 @@ async fn unmanaged_fields_are_kept_and_reported() {
             .as_deref(),
         Some("cron(30 5 * * ? *)")
     );
+}
+
+/// `"Version"`-`"Statement"` trust policy of one `AWS` principal.
+fn trust_of(aws: Value) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": aws}, "Action": "sts:AssumeRole"}]})
+}
+
+/// IAM stores an account-id principal as the account's root ARN. The two
+/// are one principal, so a role made outside twh with the short form, and
+/// declared with it, is adopted as it is: no record of what AWS answered
+/// is needed for them to compare equal.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_account_id_principal_equals_the_root_arn_iam_stores() {
+    let e = estate("acctp");
+    let name = e.name("twh-cross");
+    let iam = aws_sdk_iam::Client::new(&sdk().await);
+    iam.create_role()
+        .role_name(&name)
+        .assume_role_policy_document(trust_of(json!("123456789012")).to_string())
+        .send()
+        .await
+        .expect("create role");
+    let got = iam
+        .get_role()
+        .role_name(&name)
+        .send()
+        .await
+        .expect("get role");
+    let stored = urlencoding_decode(
+        got.role()
+            .and_then(|r| r.assume_role_policy_document())
+            .unwrap_or_default(),
+    );
+    assert!(
+        stored.contains("arn:aws:iam::123456789012:root"),
+        "the emulator does not store the root ARN as IAM does: {stored}"
+    );
+    e.write(vec![json!({"type": "iam_role", "name": "cross", "spec": {
+        "RoleName": "twh-cross-${env}", "AssumeRolePolicyDocument": trust_of(json!("123456789012"))}})]);
+    let out = e.run(&["diff"], 2);
+    assert!(
+        out.contains("iam_role.cross (adopt; exists in AWS exactly as declared)"),
+        "{out}"
+    );
+    e.sync();
+    e.clean();
+    e.quiet_sync();
+}
+
+fn urlencoding_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={s}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// A role trusted by another's trust policy is deleted outside twh: IAM
+/// shows the trusting policy with the deleted role's unique id (`AROA…`)
+/// instead of its ARN. The plan says so, and that re-creating the role does
+/// not restore the trust; sync re-creates the role and writes the trust
+/// policy again, and the next diff is clean.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_trusted_role_is_drift_that_says_why() {
+    let ci = json!({"type": "iam_role", "name": "ci", "spec": {
+        "RoleName": "twh-ci-${env}", "AssumeRolePolicyDocument": trust_of(json!("123456789012"))}});
+    let deployer = json!({"type": "iam_role", "name": "deployer", "spec": {
+        "RoleName": "twh-deployer-${env}",
+        "AssumeRolePolicyDocument": trust_of(json!("${ref:iam_role.ci.arn}"))}});
+    let e = golden("orphan", vec![ci, deployer]).await;
+    let iam = aws_sdk_iam::Client::new(&sdk().await);
+    iam.delete_role()
+        .role_name(e.name("twh-ci"))
+        .send()
+        .await
+        .expect("delete role");
+    let out = e.run(&["diff"], 2);
+    let head = out
+        .lines()
+        .find(|l| l.contains("iam_role.deployer ("))
+        .unwrap_or_else(|| panic!("no change for the trusting role:\n{out}"));
+    for part in [
+        "drifted: changed outside twh",
+        "its trust policy names `AROA",
+        "re-creating that role or user does not restore the trust",
+    ] {
+        assert!(head.contains(part), "missing `{part}` in: {head}\n{out}");
+    }
+    e.sync();
+    e.clean();
+}
+
+/// A tag-only change of a SPICE data set writes the tags and nothing else:
+/// the live refresh schedule carries what QuickSight filled (`Arn`,
+/// `StartAfterDateTime`, `TimeOfTheDay`, `Timezone`) and is not rewritten.
+/// A real schedule change is written once. Counted from the emulator's
+/// call log. The schedule leaves `TimeOfTheDay` and `Timezone` out, so the
+/// golden part also checks that those defaults never become a diff.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tag_change_on_a_spice_data_set_sends_no_schedule_write() {
+    let emu = PrivateEmulator::start();
+    let e = Estate::new(&emu.url, "qstag");
+    e.bucket().await;
+    let with = |interval: &str, team: &str| {
+        let mut d = data_set();
+        d["spec"]["RefreshSchedules"] = json!([{"ScheduleId": "nightly",
+            "RefreshType": "FULL_REFRESH", "ScheduleFrequency": {"Interval": interval}}]);
+        d["spec"]["Tags"] = json!([{"Key": "team", "Value": team}]);
+        d
+    };
+    let base = || vec![database(), table(), workgroup(), data_source()];
+    e.write(base().into_iter().chain([with("DAILY", "data")]).collect());
+    e.sync();
+    e.clean();
+    e.quiet_sync();
+    let writes = |calls: &[Value]| -> Vec<String> {
+        calls
+            .iter()
+            .filter(|c| c["mutating"] == true)
+            .filter_map(|c| c["operation"].as_str().map(String::from))
+            .collect()
+    };
+    emu.control(reqwest::Method::DELETE, "/_twh/calls", None)
+        .await;
+    e.write(
+        base()
+            .into_iter()
+            .chain([with("DAILY", "finance")])
+            .collect(),
+    );
+    e.sync();
+    let sent = writes(&emu.calls().await);
+    assert!(sent.iter().any(|o| o == "TagResource"), "{sent:?}");
+    assert!(
+        !sent
+            .iter()
+            .any(|o| o == "UpdateRefreshSchedule" || o == "UpdateDataSet"),
+        "a tag change rewrote more than the tags: {sent:?}"
+    );
+    e.clean();
+    emu.control(reqwest::Method::DELETE, "/_twh/calls", None)
+        .await;
+    e.write(
+        base()
+            .into_iter()
+            .chain([with("HOURLY", "finance")])
+            .collect(),
+    );
+    e.sync();
+    let sent = writes(&emu.calls().await);
+    assert_eq!(
+        sent.iter()
+            .filter(|o| *o == "UpdateRefreshSchedule")
+            .count(),
+        1,
+        "{sent:?}"
+    );
+    e.clean();
+    e.quiet_sync();
+}
+
+/// A workgroup created with no `Configuration`: Athena fills
+/// `EnforceWorkGroupConfiguration` and `PublishCloudWatchMetricsEnabled`
+/// (both `true`, as Terraform's TestAccAthenaWorkGroup_basic asserts) and
+/// the engine version; none of it is a diff or a write afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_athena_workgroup_without_configuration() {
+    let e = golden(
+        "wgbare",
+        vec![json!({"type": "athena_workgroup", "name": "bare", "spec": {"Name": "bare-${env}"}})],
+    )
+    .await;
+    let athena = aws_sdk_athena::Client::new(&sdk().await);
+    let wg = athena
+        .get_work_group()
+        .work_group(e.name("bare"))
+        .send()
+        .await
+        .expect("workgroup");
+    let cfg = wg.work_group().and_then(|w| w.configuration()).cloned();
+    assert_eq!(
+        cfg.and_then(|c| c.publish_cloud_watch_metrics_enabled()),
+        Some(true),
+        "the emulator does not fill what Athena fills"
+    );
+}
+
+/// `sync -v` counts the calls of the whole run, and its count is the one
+/// the emulator logged: the first sync's mutating calls are all there, and
+/// the second sync's "0 mutating" is a count of calls made, not of calls
+/// planned.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_counts_every_call_it_makes_as_the_emulator_logs_them() {
+    let emu = PrivateEmulator::start();
+    let e = Estate::new(&emu.url, "count");
+    e.bucket().await;
+    e.write(full_estate());
+    let counted = |out: &str| -> (u64, u64) {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("API calls: "))
+            .unwrap_or_else(|| panic!("no call count:\n{out}"));
+        let num = |after: &str, before: &str| -> u64 {
+            line.split(after)
+                .nth(1)
+                .and_then(|r| r.split(before).next())
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or_else(|| panic!("cannot read `{line}`"))
+        };
+        (num("API calls: ", "("), num("reads, ", "mutating"))
+    };
+    for (run, first) in [(1, true), (2, false)] {
+        emu.control(reqwest::Method::DELETE, "/_twh/calls", None)
+            .await;
+        let out = e.sync();
+        let log = emu.calls().await;
+        let logged_mutating = log.iter().filter(|c| c["mutating"] == true).count() as u64;
+        let (total, mutating) = counted(&out);
+        assert_eq!(
+            (total, mutating),
+            (log.len() as u64, logged_mutating),
+            "run {run}: twh's count differs from the emulator's log:\n{out}"
+        );
+        if first {
+            assert!(mutating >= 8, "run {run}: {out}");
+        } else {
+            assert_eq!(mutating, 0, "run {run}: {out}");
+        }
+    }
 }

@@ -350,3 +350,103 @@ async fn extract_to_s3_with_thirty_percent_errors_lands_every_record_once() {
     );
     f.stop().await;
 }
+
+/// IAM eventual consistency (issue 11): for seconds after CreateRole, Glue
+/// and QuickSight refuse a new role ("Service is unable to assume provided
+/// role", "Failed to assume your role"). The emulator's propagation fault
+/// refuses every role for 3 s after its creation; a first sync creating the
+/// roles and the crawler, job and data source that use them still succeeds,
+/// saying that it waits, and the next sync has nothing to do.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_and_what_uses_it_sync_together_while_iam_propagates() {
+    use common::aws_fixtures::{crawler, data_source, database, job, role, workgroup};
+    let emu = PrivateEmulator::start();
+    let e = Estate::new(&emu.url, "iamprop");
+    e.bucket().await;
+    let mut qs_role = role();
+    qs_role["name"] = json!("qs");
+    qs_role["spec"]["RoleName"] = json!("twh-qs-${env}");
+    qs_role["spec"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] =
+        json!({"Service": "quicksight.amazonaws.com"});
+    let mut source = data_source();
+    source["spec"]["DataSourceParameters"]["AthenaParameters"]["RoleArn"] =
+        json!("${ref:iam_role.qs.arn}");
+    e.write(vec![
+        role(),
+        qs_role,
+        database(),
+        crawler(),
+        job(),
+        workgroup(),
+        source,
+    ]);
+    emu.faults(json!({"iam_propagation_seconds": 3})).await;
+    let out = e.sync();
+    for waited in [
+        "glue_crawler `orders-",
+        "glue_job `etl-",
+        "quicksight_data_source `athena-",
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.contains(waited) && l.contains("for IAM to propagate role `")),
+            "no wait for IAM said for {waited}:\n{out}"
+        );
+    }
+    let refused = emu
+        .calls()
+        .await
+        .iter()
+        .filter(|c| c["status"].as_u64().is_some_and(|s| s >= 400))
+        .filter_map(|c| c["operation"].as_str().map(String::from))
+        .collect::<Vec<_>>();
+    for op in ["CreateCrawler", "CreateJob", "CreateDataSource"] {
+        assert!(
+            refused.iter().any(|r| r == op),
+            "the fault never refused {op}, so this test proves nothing: {refused:?}"
+        );
+    }
+    e.clean();
+    e.quiet_sync();
+}
+
+/// A role Glue never accepts (here: refused for an hour, twh bounded to
+/// 2 s) fails the crawler's create after the bound, naming the resource, the
+/// role, Glue's answer and what to check; the role is made and recorded,
+/// the crawler is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_that_never_propagates_fails_clearly_after_the_bound() {
+    use common::aws_fixtures::{crawler, database, role};
+    let emu = PrivateEmulator::start();
+    let mut e = Estate::new(&emu.url, "iamnever");
+    e.vars
+        .push(("TWH_IAM_PROPAGATION_TIMEOUT".into(), "2".into()));
+    e.bucket().await;
+    e.write(vec![role(), database(), crawler()]);
+    emu.faults(json!({"iam_propagation_seconds": 3600})).await;
+    let out = e.run(&["sync", "--auto-approve"], 1);
+    let error = out
+        .lines()
+        .find(|l| l.starts_with("error: glue_crawler.orders:"))
+        .unwrap_or_else(|| panic!("no error for the crawler:\n{out}"));
+    for part in [
+        "glue `CreateCrawler` still refuses role `arn:aws:iam::123456789012:role/twh-crawler-",
+        "after waiting 2s for IAM to propagate it",
+        "Service is unable to assume provided role",
+        "hint: check that the role exists, that its trust policy lets `glue.amazonaws.com` assume it",
+        "TWH_IAM_PROPAGATION_TIMEOUT",
+    ] {
+        assert!(error.contains(part), "missing `{part}` in: {error}");
+    }
+    emu.clear_faults().await;
+    let managed = e.managed();
+    assert!(
+        managed.iter().any(|m| m.starts_with("iam_role ")),
+        "{managed:?}"
+    );
+    e.assert_state_claims_only_live("after the refused crawler")
+        .await;
+    // Once Glue accepts the role, the next sync finishes the job.
+    e.sync();
+    e.clean();
+}

@@ -74,6 +74,16 @@ ROLE_BIRTHS: dict[str, float] = {}
 IAM_PROPAGATION = {"seconds": 0.0}
 
 
+def role_not_propagated(role: str | None) -> bool:
+    """Whether the IAM propagation fault is on and ``role`` (a name, a
+    name with its path or an ARN) was created less than its seconds ago."""
+    seconds = IAM_PROPAGATION["seconds"]
+    if not seconds or not role:
+        return False
+    born = ROLE_BIRTHS.get(role.rsplit("/", 1)[-1])
+    return born is not None and time.time() - born < seconds
+
+
 def faithful() -> bool:
     """True unless TWH_EMULATOR_VERBATIM=1: rewrite and fill answers the way
     AWS does (the default)."""

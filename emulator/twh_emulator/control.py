@@ -88,7 +88,9 @@ class FaultConfig:
     # IAM eventual consistency: for this many seconds after a role is
     # created, Glue CreateCrawler/UpdateCrawler/CreateJob/UpdateJob naming
     # it fail with InvalidInputException "Service is unable to assume
-    # provided role..." (glue.check_role_propagated).
+    # provided role..." (glue.check_role_propagated), and QuickSight
+    # Create/UpdateDataSource naming it as a RoleArn fail with
+    # AccessDeniedException (quicksight.check_role_propagated).
     iam_propagation_seconds: float = 0.0
 
     @classmethod

@@ -34,7 +34,7 @@ from typing import Any
 
 from moto.glue.models import FakeCrawler, FakeTable, GlueBackend, glue_backends
 
-from .common import IAM_PROPAGATION, ROLE_BIRTHS, SCHEDULER, SETTINGS, AwsError, Context, caller_arn, faithful, paginate, strip_none
+from .common import SCHEDULER, SETTINGS, AwsError, Context, caller_arn, faithful, paginate, role_not_propagated, strip_none
 
 PROTOCOL = "json"
 
@@ -168,12 +168,7 @@ def check_role_propagated(role: str | None) -> None:
     after its role; go-to-k/cdkd's retryable-error list says "Glue Crawler /
     Job / Trigger create validates that the Glue service can assume the
     same-stack IAM role at create time"."""
-    seconds = IAM_PROPAGATION["seconds"]
-    if not seconds or not role:
-        return
-    name = role.rsplit("/", 1)[-1]
-    born = ROLE_BIRTHS.get(name)
-    if born is not None and time.time() - born < seconds:
+    if role_not_propagated(role):
         raise AwsError("InvalidInputException", ASSUME_ROLE_MESSAGE)
 
 

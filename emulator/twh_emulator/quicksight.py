@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .common import SCHEDULER, SETTINGS, AwsError, Context, RegionalStore, faithful, paginate, request_id
+from .common import SCHEDULER, SETTINGS, AwsError, Context, RegionalStore, faithful, paginate, request_id, role_not_propagated
 
 PROTOCOL = "rest-json"
 
@@ -326,6 +326,41 @@ def _credentials(ds: DataSource, creds: dict[str, Any] | None) -> None:
     ds.credentials_fingerprint = hashlib.sha256(repr(sorted(creds.items())).encode()).hexdigest()
 
 
+ASSUME_ROLE_MESSAGE = "Failed to assume your role. Verify the trust relationships of the role in the IAM console."
+
+
+def _role_arn(v: Any) -> str | None:
+    """The first RoleArn in a data source's parameters (AthenaParameters,
+    S3Parameters, ...), at any depth."""
+    if isinstance(v, dict):
+        for key, value in v.items():
+            if key == "RoleArn" and isinstance(value, str):
+                return value
+            found = _role_arn(value)
+            if found:
+                return found
+    elif isinstance(v, list):
+        for item in v:
+            found = _role_arn(item)
+            if found:
+                return found
+    return None
+
+
+def check_role_propagated(params: Any) -> None:
+    """The opt-in IAM propagation fault (POST /_twh/faults
+    {"iam_propagation_seconds": N}) for data sources whose parameters name a
+    RoleArn created less than N seconds ago: AccessDeniedException "Failed to
+    assume your role. Verify the trust relationships of the role in the IAM
+    console." -- the answer hashicorp/terraform-provider-aws
+    internal/service/quicksight/data_source.go retries CreateDataSource and
+    UpdateDataSource on for its propagationTimeout
+    (accessDeniedExceptionAssumeRoleMessage, "the error returned when the IAM
+    role has not yet propagated")."""
+    if role_not_propagated(_role_arn(params)):
+        raise qs_error("AccessDeniedException", ASSUME_ROLE_MESSAGE)
+
+
 def create_data_source(ctx: Context) -> tuple[int, dict[str, Any]]:
     body = ctx.json()
     for name in ("DataSourceId", "Name", "Type"):
@@ -340,6 +375,7 @@ def create_data_source(ctx: Context) -> tuple[int, dict[str, Any]]:
         for perm in body.get("Permissions") or []:
             _check_permission_set("DATA_SOURCE", perm["Actions"])
     error = _check_parameters(ctx, body["Type"], body.get("DataSourceParameters"))
+    check_role_propagated(body.get("DataSourceParameters"))
     stamp = time.time()
     ds = DataSource(
         id=ds_id,
@@ -444,6 +480,7 @@ def update_data_source(ctx: Context) -> tuple[int, dict[str, Any]]:
         if key in body:
             new[key] = copy.deepcopy(body[key])
     error = _check_parameters(ctx, new["Type"], new.get("DataSourceParameters"))
+    check_role_propagated(new.get("DataSourceParameters"))
     ds.definition = new
     _credentials(ds, body.get("Credentials"))
     _finish_later(ds, "UPDATE", error)

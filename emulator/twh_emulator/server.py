@@ -31,7 +31,7 @@ from moto.core.routing import get_service_router
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from . import athena, control, glue, quicksight, shapecheck
+from . import athena, control, glue, iam, quicksight, shapecheck
 from .common import (
     DEFAULT_REGION,
     ROLE_BIRTHS,
@@ -48,7 +48,7 @@ from .common import (
     signing_scope,
 )
 
-MODULES = {"glue": glue, "athena": athena, "quicksight": quicksight}
+MODULES = {"glue": glue, "athena": athena, "quicksight": quicksight, "iam": iam}
 
 # moto's BaseResponse looks this up at call time; see common.account_id_from.
 moto.iam.models.get_account_id_from = account_id_from
@@ -142,6 +142,9 @@ class EmulatorApp:
 
         with STATE_LOCK:
             SCHEDULER.settle()
+            # The role a DeleteRole names, for rewriting the trust policies
+            # that name it once it is gone (iam.role_deleted).
+            deleting = iam.role_to_delete(ctx) if service == "iam" and operation == "DeleteRole" else None
             module = MODULES.get(service)
             handler = module.HANDLERS.get(operation) if module and operation else None
             if handler is not None:
@@ -149,6 +152,8 @@ class EmulatorApp:
             else:
                 environ["wsgi.input"] = io.BytesIO(body)
                 status, headers, data = self._moto(environ)
+            if deleting is not None and status == 200:
+                iam.role_deleted(ctx.account, *deleting)
         # A "handler"-stage malform rule stands in for an emulator bug: it
         # corrupts the answer before the shape check sees it (control.py).
         if status < 300:

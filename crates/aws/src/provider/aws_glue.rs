@@ -16,6 +16,7 @@ use super::aws_common::{
     Caller, Op, build_error, concurrently, from_json, id_of, obj, optional, put_nonempty, required,
     same_name, spec_tags, split_id, tag_diff, tags_map, tags_object, to_json, unsupported,
 };
+use super::propagation::{self, role_of};
 use twh_core::kinds::KindDef;
 use twh_core::kinds::normalize::normalize;
 use twh_core::provider::{Provider, ProviderError};
@@ -421,9 +422,12 @@ impl GlueProvider {
         let b = sdk::operation::create_crawler::builders::CreateCrawlerInputBuilder::try_from(req)
             .map_err(|e| build_error(kind.name, e))?;
         self.caller
-            .call(Op::write(SVC, "CreateCrawler", kind.name, &id), || {
-                b.clone().send_with(&self.client)
-            })
+            .call_as_role_propagates(
+                Op::write(SVC, "CreateCrawler", kind.name, &id),
+                role_of(spec).as_deref(),
+                propagation::GLUE,
+                || b.clone().send_with(&self.client),
+            )
             .await?;
         Ok(())
     }
@@ -463,9 +467,12 @@ impl GlueProvider {
                 sdk::operation::update_crawler::builders::UpdateCrawlerInputBuilder::try_from(req)
                     .map_err(|e| build_error(kind.name, e))?;
             self.caller
-                .call(Op::write(SVC, "UpdateCrawler", kind.name, &id), || {
-                    b.clone().send_with(&self.client)
-                })
+                .call_as_role_propagates(
+                    Op::write(SVC, "UpdateCrawler", kind.name, &id),
+                    role_of(spec).as_deref(),
+                    propagation::GLUE,
+                    || b.clone().send_with(&self.client),
+                )
                 .await?;
         }
         self.sync_tags(kind.name, &id, &self.arn("crawler", &id), live, spec)
@@ -546,9 +553,12 @@ impl GlueProvider {
         let b = sdk::operation::create_job::builders::CreateJobInputBuilder::try_from(req)
             .map_err(|e| build_error(kind.name, e))?;
         self.caller
-            .call(Op::write(SVC, "CreateJob", kind.name, &id), || {
-                b.clone().send_with(&self.client)
-            })
+            .call_as_role_propagates(
+                Op::write(SVC, "CreateJob", kind.name, &id),
+                role_of(spec).as_deref(),
+                propagation::GLUE,
+                || b.clone().send_with(&self.client),
+            )
             .await?;
         Ok(())
     }
@@ -578,9 +588,12 @@ impl GlueProvider {
             let b = sdk::operation::update_job::builders::UpdateJobInputBuilder::try_from(req)
                 .map_err(|e| build_error(kind.name, e))?;
             self.caller
-                .call(Op::write(SVC, "UpdateJob", kind.name, &id), || {
-                    b.clone().send_with(&self.client)
-                })
+                .call_as_role_propagates(
+                    Op::write(SVC, "UpdateJob", kind.name, &id),
+                    role_of(spec).as_deref(),
+                    propagation::GLUE,
+                    || b.clone().send_with(&self.client),
+                )
                 .await?;
         }
         self.sync_tags(kind.name, &id, &self.arn("job", &id), live, spec)

@@ -18,6 +18,7 @@ use super::aws_common::{
     Caller, Op, build_error, concurrently, from_json, id_of, optional, put_nonempty, required,
     spec_tags, tag_diff, tags_list, tags_map, to_json, unsupported,
 };
+use super::propagation::{self, role_of};
 use twh_core::kinds::KindDef;
 use twh_core::kinds::normalize::{canonical, normalize};
 use twh_core::provider::{Provider, ProviderError};
@@ -77,6 +78,42 @@ fn perm_diff(
     };
     let (grant, revoke) = permissions::changes(live, desired);
     Ok((build(grant)?, build(revoke)?))
+}
+
+/// Whether writing the file's schedule `want` would change the live one
+/// `have`. QuickSight answers with members the file may leave out: the
+/// output-only `Arn`, and `StartAfterDateTime`, `TimeOfTheDay` and
+/// `Timezone`, which it fills when they are not sent (Terraform's
+/// refresh_schedule marks them Optional+Computed). A member the file leaves
+/// out is QuickSight's to choose, so it takes the live value here; the
+/// result is then compared as the plan compares it (the kind's
+/// normalization: `Arn` and `StartAfterDateTime` are never compared). A
+/// tag-only change therefore sends no UpdateRefreshSchedule.
+fn schedule_changes(kind: &str, have: &Value, want: &Value) -> bool {
+    let Some(kind) = twh_core::kinds::kind(kind) else {
+        return canonical(have) != canonical(want);
+    };
+    let as_set = |s: &Value| normalize(kind, &json!({ "RefreshSchedules": [s] }));
+    as_set(&fill_from(have, want)) != as_set(have)
+}
+
+/// `want` with every member it leaves out taken from `have`, recursively
+/// through objects; anything else in `want` is kept as it is.
+fn fill_from(have: &Value, want: &Value) -> Value {
+    match (have, want) {
+        (Value::Object(h), Value::Object(w)) => {
+            let mut out = h.clone();
+            for (k, wv) in w {
+                let merged = match h.get(k) {
+                    Some(hv) => fill_from(hv, wv),
+                    None => wv.clone(),
+                };
+                out.insert(k.clone(), merged);
+            }
+            Value::Object(out)
+        }
+        (_, w) => w.clone(),
+    }
 }
 
 fn perms_json(list: Vec<sdk::types::ResourcePermission>) -> Result<Value, ProviderError> {
@@ -267,9 +304,12 @@ impl QuickSightProvider {
             )
             .map_err(|e| build_error(kind.name, e))?;
         self.caller
-            .call(Op::write(SVC, "CreateDataSource", kind.name, &id), || {
-                b.clone().send_with(&self.client)
-            })
+            .call_as_role_propagates(
+                Op::write(SVC, "CreateDataSource", kind.name, &id),
+                role_of(spec).as_deref(),
+                propagation::QUICKSIGHT,
+                || b.clone().send_with(&self.client),
+            )
             .await?;
         self.settle_source(kind.name, &id).await
     }
@@ -294,9 +334,12 @@ impl QuickSightProvider {
             let b = sdk::operation::update_data_source::builders::UpdateDataSourceInputBuilder::try_from(req)
                 .map_err(|e| build_error(kind.name, e))?;
             self.caller
-                .call(Op::write(SVC, "UpdateDataSource", kind.name, &id), || {
-                    b.clone().send_with(&self.client)
-                })
+                .call_as_role_propagates(
+                    Op::write(SVC, "UpdateDataSource", kind.name, &id),
+                    role_of(spec).as_deref(),
+                    propagation::QUICKSIGHT,
+                    || b.clone().send_with(&self.client),
+                )
                 .await?;
             self.settle_source(kind.name, &id).await?;
         }
@@ -473,7 +516,7 @@ impl QuickSightProvider {
         for (sid, s) in &want {
             let op = match have.get(sid) {
                 None => "CreateRefreshSchedule",
-                Some(h) if canonical(h) != canonical(s) => "UpdateRefreshSchedule",
+                Some(h) if schedule_changes(kind, h, s) => "UpdateRefreshSchedule",
                 Some(_) => continue,
             };
             let typed: types::RefreshSchedule = from_json(s.clone(), "RefreshSchedule")?;
@@ -759,6 +802,28 @@ impl Provider for QuickSightProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_schedule_is_written_only_when_the_file_changes_it() {
+        let file = json!({"ScheduleId": "daily", "RefreshType": "FULL_REFRESH",
+            "ScheduleFrequency": {"Interval": "DAILY"}});
+        let live = json!({"ScheduleId": "daily", "RefreshType": "FULL_REFRESH",
+            "Arn": "arn:aws:quicksight:us-east-1:123456789012:dataset/d/refresh-schedule/daily",
+            "StartAfterDateTime": 1_767_225_600.0,
+            "ScheduleFrequency": {"Interval": "DAILY", "TimeOfTheDay": "00:00", "Timezone": "UTC"}});
+        let k = "quicksight_data_set";
+        assert!(!schedule_changes(k, &live, &file), "what QuickSight filled");
+        let mut weekly = file.clone();
+        weekly["ScheduleFrequency"] =
+            json!({"Interval": "WEEKLY", "RefreshOnDay": {"DayOfWeek": "MONDAY"}});
+        assert!(schedule_changes(k, &live, &weekly));
+        let mut later = file.clone();
+        later["ScheduleFrequency"]["TimeOfTheDay"] = json!("06:00");
+        assert!(schedule_changes(k, &live, &later));
+        let mut incremental = file;
+        incremental["RefreshType"] = json!("INCREMENTAL_REFRESH");
+        assert!(schedule_changes(k, &live, &incremental));
+    }
 
     #[test]
     fn permissions_change_by_granting_and_revoking_whole_sets() {

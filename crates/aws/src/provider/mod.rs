@@ -8,4 +8,5 @@ pub mod aws_common;
 pub mod aws_glue;
 pub mod aws_iam;
 pub mod aws_quicksight;
+pub mod propagation;
 pub mod timeouts;

@@ -277,6 +277,9 @@ fn normalize_statement(s: &mut Value) {
         }
     }
     if let Some(Value::Object(p)) = m.get_mut("Principal") {
+        if let Some(aws) = p.get_mut("AWS") {
+            account_principals(aws);
+        }
         p.values_mut().for_each(string_set);
     }
     if let Some(Value::Object(c)) = m.get_mut("Condition") {
@@ -286,6 +289,93 @@ fn normalize_statement(s: &mut Value) {
             }
         }
     }
+}
+
+/// An account principal may be written as its id (`"123456789012"`) or as
+/// its root ARN (`arn:aws:iam::123456789012:root`), and IAM stores the first
+/// as the second (IAM User Guide, "AWS JSON policy elements: Principal",
+/// AWS account principals: "The account ARN and the shortened account ID
+/// behave the same way"; the AWS CLI's create-role examples print trust
+/// principals as root ARNs; Terraform's awspolicyequivalence: "Handle AWS
+/// converting account ID principal to root IAM user ARN"). Both compare as
+/// the account id, whatever the partition. This is what the two spellings
+/// mean, not one rewrite to absorb: a role twh imports or adopts has no
+/// record of what AWS answered, and must not diff either.
+fn account_principals(v: &mut Value) {
+    match v {
+        Value::String(s) => {
+            if let Some(id) = root_arn_account(s) {
+                *s = id.to_string();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(account_principals),
+        _ => {}
+    }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:root` → `ACCOUNT`.
+fn root_arn_account(s: &str) -> Option<&str> {
+    let parts: Vec<&str> = s.strip_prefix("arn:")?.split(':').collect();
+    match parts.as_slice() {
+        [_, "iam", "", id, "root"] if is_account_id(id) => Some(id),
+        _ => None,
+    }
+}
+
+fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The unique ids (`AROA…` for roles, `AIDA…` for users) in the trust
+/// policy of `live` that `expected` does not name. IAM keeps a role or user
+/// principal of a trust policy by its unique id and shows its ARN while it
+/// exists; once that role or user is deleted it shows the bare id, and a
+/// new role of the same name has another id, so the trust is not restored
+/// (IAM User Guide, "AWS JSON policy elements: Principal", IAM role
+/// principals; AWS re:Post knowledge center, "Why is there an unknown
+/// principal format in my IAM resource-based policy?": "The unique
+/// principal ID in a resource-based policy indicates that the IAM user or
+/// role was deleted ... you must either remove the principal ID or replace
+/// it with a valid Principal ARN"). Both sides normalized.
+pub fn orphaned_principals(live: &Value, expected: &Value) -> Vec<String> {
+    let ids = |v: &Value| -> Vec<String> {
+        let mut out = Vec::new();
+        let statements = v
+            .pointer("/AssumeRolePolicyDocument/Statement")
+            .and_then(Value::as_array);
+        for s in statements.into_iter().flatten() {
+            let aws = s.pointer("/Principal/AWS");
+            let list = match aws {
+                Some(Value::Array(a)) => a.iter().collect(),
+                Some(other) => vec![other],
+                None => Vec::new(),
+            };
+            out.extend(
+                list.into_iter()
+                    .filter_map(Value::as_str)
+                    .filter(|p| is_unique_id(p))
+                    .map(String::from),
+            );
+        }
+        out
+    };
+    let known = ids(expected);
+    let mut found: Vec<String> = ids(live)
+        .into_iter()
+        .filter(|id| !known.contains(id))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// `AROA…` (role) or `AIDA…` (user): an IAM unique id, 4 letters and at
+/// least 16 upper-case letters or digits.
+fn is_unique_id(s: &str) -> bool {
+    (s.starts_with("AROA") || s.starts_with("AIDA"))
+        && s.len() >= 20
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn string_set(v: &mut Value) {
@@ -350,6 +440,53 @@ mod tests {
         let c = json!({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
         assert_ne!(policy_document(&a), policy_document(&c));
+    }
+
+    #[test]
+    fn an_account_id_principal_equals_its_root_arn() {
+        let k = kind("iam_role").expect("kind");
+        let trust = |aws: Value| {
+            json!({"RoleName": "r", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": aws}, "Action": "sts:AssumeRole"}]}})
+        };
+        // As written in a file, and as IAM stores it (no record: an import).
+        let file = trust(json!(["123456789012", "arn:aws:iam::123456789012:role/ci"]));
+        let stored = trust(json!([
+            "arn:aws:iam::123456789012:role/ci",
+            "arn:aws:iam::123456789012:root"
+        ]));
+        assert_eq!(normalize(k, &file), normalize(k, &stored));
+        assert_eq!(
+            normalize(k, &trust(json!("111122223333"))),
+            normalize(k, &trust(json!("arn:aws-cn:iam::111122223333:root")))
+        );
+        // Another account, or a role of the account, is another principal.
+        assert_ne!(
+            normalize(k, &trust(json!("123456789012"))),
+            normalize(k, &trust(json!("arn:aws:iam::210987654321:root")))
+        );
+        assert_ne!(
+            normalize(k, &trust(json!("123456789012"))),
+            normalize(k, &trust(json!("arn:aws:iam::123456789012:role/root")))
+        );
+    }
+
+    #[test]
+    fn a_deleted_roles_unique_id_is_found_where_the_file_names_an_arn() {
+        let k = kind("iam_role").expect("kind");
+        let trust = |aws: Value| {
+            normalize(
+                k,
+                &json!({"RoleName": "r", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": aws}, "Action": "sts:AssumeRole"}]}}),
+            )
+        };
+        let file = trust(json!("arn:aws:iam::123456789012:role/ci"));
+        let live = trust(json!("AROA3XFRBF23PQEXAMPLE"));
+        assert_ne!(file, live, "a different principal: drift");
+        assert_eq!(orphaned_principals(&live, &file), ["AROA3XFRBF23PQEXAMPLE"]);
+        assert!(orphaned_principals(&file, &file).is_empty());
+        assert!(orphaned_principals(&trust(json!("AROA3XFRBF23PQEXAMPLE")), &live).is_empty());
     }
 
     #[test]

@@ -516,6 +516,12 @@ fn compare(
             Some("not managed by twh".into()),
         ),
     };
+    let reason = match (&live_cmp, action) {
+        (Some(l), Action::Update | Action::Replace) => {
+            join_reasons(reason, orphaned_trust(kind, l, &expected))
+        }
+        _ => reason,
+    };
     // Shown: live (or, for a resource deleted outside twh, what it was)
     // against what AWS should hold, so AWS's own forms are not shown as
     // changes either.
@@ -549,6 +555,35 @@ fn compare(
             .flatten(),
         live_raw: live.cloned(),
         live_cmp,
+    }
+}
+
+/// A trust policy that names a principal by its unique id where twh expects
+/// an ARN: the role or user it trusted was deleted (see
+/// [`normalize::orphaned_principals`]). Said in the plan, since re-creating
+/// that role does not bring the trust back and only re-writing the policy
+/// does.
+fn orphaned_trust(kind: &KindDef, live: &Value, expected: &Value) -> Option<String> {
+    if kind.name != "iam_role" {
+        return None;
+    }
+    let ids = crate::kinds::normalize::orphaned_principals(live, expected);
+    if ids.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "its trust policy names {}, the unique id IAM shows for a role or user that was deleted: re-creating that role or user does not restore the trust; this update writes the file's policy again (IAM refuses it until the principal exists)",
+        ids.iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+fn join_reasons(a: Option<String>, b: Option<String>) -> Option<String> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
     }
 }
 
