@@ -26,8 +26,16 @@ pub fn normalize(kind: &KindDef, spec: &Value) -> Value {
 }
 
 /// Objects with sorted keys, recursively: the form plans and state print.
+/// A number is its value: JSON has one number type, and AWS answers `2.0`
+/// for a double member sent as `2` (GetJob's `MaxCapacity`), so a whole
+/// float is written as the integer it equals.
 pub fn canonical(v: &Value) -> Value {
     match v {
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0)
+            .map(|f| Value::from(f as i64))
+            .unwrap_or_else(|| v.clone()),
         Value::Object(m) => {
             let mut keys: Vec<_> = m.keys().collect();
             keys.sort();
@@ -117,16 +125,22 @@ fn sort_at(v: &mut Value, segments: &[&str]) {
     }
 }
 
-/// A role given as an ARN compares equal to its name (GetCrawler returns the
-/// name); `Configuration` is JSON in a string and is compared as JSON; an
-/// empty `TablePrefix`/`Schedule` is the same as none.
+/// A role given as an ARN compares equal to the form GetCrawler returns:
+/// the role's name with its path and no leading slash, so
+/// `arn:aws:iam::ID:role/service-role/X` is `service-role/X` (Terraform's
+/// `TestAccAWSGlueCrawler_Role_ARN_Path`, PR #6293: "The IAM role friendly
+/// name (including path without leading slash), or ARN"; docs/AWS_EVIDENCE.md
+/// §2). A role with a path named without it is another role to Glue and
+/// stays a difference. `Configuration` is JSON in a string and is compared
+/// as JSON; an empty `TablePrefix`/`Schedule` is the same as none.
 pub fn glue_crawler(v: &mut Value) {
     if let Some(Value::String(role)) = v.get_mut("Role")
         && let Some(name) = role
             .strip_prefix("arn:")
-            .and_then(|r| r.split(":role/").nth(1))
+            .and_then(|r| r.split_once(":role/"))
+            .map(|(_, name)| name.to_string())
     {
-        *role = name.rsplit('/').next().unwrap_or(name).to_string();
+        *role = name;
     }
     json_string(v, "Configuration");
     if let Value::Object(m) = v {
@@ -403,6 +417,16 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn a_number_is_its_value() {
+        let k = kind("glue_job").expect("kind");
+        let sent = json!({"Name": "j", "MaxCapacity": 2, "Timeout": 60});
+        let answered = json!({"Name": "j", "MaxCapacity": 2.0, "Timeout": 60});
+        assert_eq!(normalize(k, &sent), normalize(k, &answered));
+        let other = json!({"Name": "j", "MaxCapacity": 2.5, "Timeout": 60});
+        assert_ne!(normalize(k, &sent), normalize(k, &other));
+    }
+
+    #[test]
     fn crawler_defaults_role_and_configuration() {
         let k = kind("glue_crawler").expect("kind");
         let desired = json!({
@@ -412,7 +436,7 @@ mod tests {
             "Targets": {"S3Targets": [{"Path": "s3://b/y"}, {"Path": "s3://b/x"}]}
         });
         let live = json!({
-            "Name": "c", "Role": "crawler",
+            "Name": "c", "Role": "service/crawler",
             "Configuration": "{\"CrawlerOutput\":{\"Partitions\":{\"AddOrUpdateBehavior\":\"InheritFromTable\"}},\"Version\":1.0}",
             "SchemaChangePolicy": {"UpdateBehavior": "LOG", "DeleteBehavior": "DEPRECATE_IN_DATABASE"},
             "RecrawlPolicy": {"RecrawlBehavior": "CRAWL_EVERYTHING"},
@@ -420,6 +444,17 @@ mod tests {
             "Targets": {"S3Targets": [{"Path": "s3://b/x"}, {"Path": "s3://b/y", "Exclusions": []}]}
         });
         assert_eq!(normalize(k, &desired), normalize(k, &live));
+        // The path is part of the role: without it, GetCrawler's answer
+        // names another role.
+        let pathless = json!({"Name": "c", "Role": "crawler"});
+        let with_arn =
+            json!({"Name": "c", "Role": "arn:aws:iam::123456789012:role/service/crawler"});
+        assert_ne!(
+            normalize(k, &pathless)["Role"],
+            normalize(k, &with_arn)["Role"]
+        );
+        let bare = json!({"Name": "c", "Role": "arn:aws:iam::123456789012:role/crawler"});
+        assert_eq!(normalize(k, &bare)["Role"], json!("crawler"));
     }
 
     #[test]
