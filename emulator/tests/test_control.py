@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
-from conftest import ACCOUNT
+from conftest import ACCOUNT, REGION
 
 
 def err(exc: pytest.ExceptionInfo) -> tuple[str, int]:
@@ -113,6 +113,25 @@ def test_call_log(emulator, glue, qs):
     glue_ok = emulator.client("s3")
     glue_ok.list_buckets()
     assert [(c["service"], c["operation"]) for c in emulator.calls()] == [("s3", "ListBuckets")]
+
+
+def test_call_log_by_access_key(emulator, glue):
+    """Each call records the access key that signed it, and the log can be
+    read for one key: clients running at once are counted apart."""
+    other = boto3.client(
+        "glue",
+        endpoint_url=emulator.url,
+        region_name=REGION,
+        aws_access_key_id="AKIDOTHERCLIENT",
+        aws_secret_access_key="secret",
+    )
+    glue.create_database(DatabaseInput={"Name": "mine"})
+    other.create_database(DatabaseInput={"Name": "theirs"})
+    other.get_database(Name="theirs")
+    assert [c["access_key"] for c in emulator.calls()] == ["AKIDEXAMPLE", "AKIDOTHERCLIENT", "AKIDOTHERCLIENT"]
+    theirs = emulator.control("GET", "/_twh/calls?access_key=AKIDOTHERCLIENT")
+    assert [(c["operation"], c["mutating"]) for c in theirs] == [("CreateDatabase", True), ("GetDatabase", False)]
+    assert emulator.control("GET", "/_twh/calls?access_key=AKIDNOBODY") == []
 
 
 def test_reset_wipes_everything(emulator, glue, qs, s3):

@@ -423,3 +423,26 @@ def test_doubles_are_written_as_doubles_everywhere():
     target = out["Crawler"]["Targets"]["DynamoDBTargets"][0]
     assert target["scanRate"] == 1.0 and isinstance(target["scanRate"], float)
     assert isinstance(out["Crawler"]["Version"], int), "integers stay integers"
+
+
+def test_classifiers_are_created_read_and_deleted(glue):
+    grok = {
+        "Name": "CrawlerClassifier",
+        "Classification": "wikiData",
+        "GrokPattern": "%{NOTSPACE:language} %{NOTSPACE:page_title}",
+    }
+    glue.create_classifier(GrokClassifier=grok)
+    with pytest.raises(ClientError) as exc:
+        glue.create_classifier(GrokClassifier=grok)
+    assert exc.value.response["Error"]["Code"] == "AlreadyExistsException"
+    got = glue.get_classifier(Name="CrawlerClassifier")["Classifier"]["GrokClassifier"]
+    assert {k: got[k] for k in grok} == grok
+    assert got["Version"] == 1 and "CreationTime" in got and "LastUpdated" in got
+    with pytest.raises(ClientError) as exc:
+        glue.create_classifier()
+    assert exc.value.response["Error"]["Code"] == "InvalidInputException"
+    glue.delete_classifier(Name="CrawlerClassifier")
+    for call in (glue.get_classifier, glue.delete_classifier):
+        with pytest.raises(ClientError) as exc:
+            call(Name="CrawlerClassifier")
+        assert exc.value.response["Error"]["Code"] == "EntityNotFoundException"

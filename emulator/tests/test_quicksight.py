@@ -481,3 +481,16 @@ def test_refresh_schedule_time_and_timezone_are_filled(qs):
     )
     freq = qs.describe_refresh_schedule(AwsAccountId=ACCOUNT, DataSetId="orders", ScheduleId="daily")["RefreshSchedule"]["ScheduleFrequency"]
     assert (freq["TimeOfTheDay"], freq["Timezone"]) == ("12:00", "Europe/London")
+
+
+def test_an_athena_source_needs_no_parameters(qs):
+    """The QuickSight developer guide's create-data-source example: an ATHENA
+    source with no DataSourceParameters is created (Athena's default
+    workgroup), and described without parameters it was never given."""
+    qs.create_data_source(AwsAccountId=ACCOUNT, DataSourceId="DATASOURCEID", Name="NAME", Type="ATHENA")
+    source = wait_for(lambda: describe_source(qs, "DATASOURCEID"), lambda s: s["Status"] != "CREATION_IN_PROGRESS")
+    assert source["Status"] == "CREATION_SUCCESSFUL"
+    assert "DataSourceParameters" not in source and "AlternateDataSourceParameters" not in source
+    with pytest.raises(ClientError) as exc:
+        qs.create_data_source(AwsAccountId=ACCOUNT, DataSourceId="s3-none", Name="S3", Type="S3")
+    assert err(exc) == ("InvalidParameterValueException", 400)

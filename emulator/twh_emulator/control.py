@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import parse_qs
 
 from . import athena, glue, quicksight, shapecheck
 from .common import DEFAULT_REGION, IAM_PROPAGATION, ROLE_BIRTHS, SCHEDULER, SETTINGS, STATE_LOCK, dumps, request_id
@@ -33,7 +34,7 @@ class CallLog:
         self._calls: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
-    def record(self, service: str, operation: str | None, status: int, fault: str | None) -> None:
+    def record(self, service: str, operation: str | None, status: int, fault: str | None, access_key: str | None = None) -> None:
         with self._lock:
             self._calls.append(
                 {
@@ -43,12 +44,17 @@ class CallLog:
                     "status": status,
                     "fault": fault,
                     "time": round(time.time(), 3),
+                    # The SigV4 access key that signed it: a harness that
+                    # runs several clients at once gives each its own key
+                    # and counts each one's calls apart (GET
+                    # /_twh/calls?access_key=KEY).
+                    "access_key": access_key,
                 }
             )
 
-    def snapshot(self) -> list[dict[str, Any]]:
+    def snapshot(self, access_key: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            return list(self._calls)
+            return [c for c in self._calls if access_key is None or c["access_key"] == access_key]
 
     def clear(self) -> None:
         with self._lock:
@@ -313,7 +319,8 @@ def _json_reply(status: int, value: Any) -> tuple[int, list[tuple[str, str]], by
     return status, [("Content-Type", "application/json")], json.dumps(value).encode()
 
 
-def handle(method: str, path: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+def handle(method: str, path: str, body: bytes, query: str = "") -> tuple[int, list[tuple[str, str]], bytes]:
+    params = {k: v[-1] for k, v in parse_qs(query).items()}
     try:
         spec = json.loads(body) if body.strip() else {}
     except ValueError:
@@ -324,7 +331,7 @@ def handle(method: str, path: str, body: bytes) -> tuple[int, list[tuple[str, st
         ("GET", "/_twh/faults"): lambda s: (200, FAULTS.config.as_dict()),
         ("POST", "/_twh/faults"): _faults,
         ("DELETE", "/_twh/faults"): lambda s: (FAULTS.configure(FaultConfig()), (200, FAULTS.config.as_dict()))[1],
-        ("GET", "/_twh/calls"): lambda s: (200, CALLS.snapshot()),
+        ("GET", "/_twh/calls"): lambda s: (200, CALLS.snapshot(params.get("access_key"))),
         ("DELETE", "/_twh/calls"): lambda s: (CALLS.clear(), (200, []))[1],
         ("GET", "/_twh/config"): lambda s: (200, SETTINGS.as_dict()),
         ("POST", "/_twh/config"): _config,

@@ -1042,6 +1042,67 @@ def delete_job(ctx: Context) -> dict[str, Any]:
     return {"JobName": p.get("JobName")}
 
 
+# --------------------------------------------------------------------------
+# Classifiers (moto 5.2.5 has none).  Only what a harness needs to create a
+# crawler's custom classifier out of band (tests/aws_cli_examples: the
+# CloudFormation guide's GrokClassifier): CreateClassifier, GetClassifier,
+# DeleteClassifier, for the four kinds the botocore model's
+# CreateClassifierRequest has.  Errors as the model lists them per operation
+# (CreateClassifier: AlreadyExistsException, InvalidInputException;
+# Get/DeleteClassifier: EntityNotFoundException); the answer carries the
+# output-only members of GrokClassifier/XMLClassifier/JsonClassifier/
+# CsvClassifier (CreationTime, LastUpdated, Version).  No crawler checks
+# its classifiers against these: no published evidence says CreateCrawler
+# refuses an unknown classifier name.
+
+_CLASSIFIER_KINDS = {
+    "GrokClassifier": ("Classification", "Name", "GrokPattern"),
+    "XMLClassifier": ("Classification", "Name"),
+    "JsonClassifier": ("Name", "JsonPath"),
+    "CsvClassifier": ("Name",),
+}
+
+_CLASSIFIERS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+
+def _classifiers(ctx: Context) -> dict[str, dict[str, Any]]:
+    return _CLASSIFIERS.setdefault((ctx.account, ctx.region), {})
+
+
+def create_classifier(ctx: Context) -> dict[str, Any]:
+    p = ctx.json()
+    given = [k for k in _CLASSIFIER_KINDS if isinstance(p.get(k), dict)]
+    if len(given) != 1:
+        # No classifier, or two: the model's members are all optional, so
+        # the service decides; InvalidInputException is the one input
+        # error CreateClassifier lists.
+        raise AwsError("InvalidInputException", "Exactly one classifier type must be specified")
+    kind = given[0]
+    spec = p[kind]
+    _require(spec, *_CLASSIFIER_KINDS[kind])
+    store = _classifiers(ctx)
+    if spec["Name"] in store:
+        raise AwsError("AlreadyExistsException", f"Classifier with name {spec['Name']} already exists")
+    now = _utc(time.time())
+    store[spec["Name"]] = {kind: {**spec, "CreationTime": now, "LastUpdated": now, "Version": 1}}
+    return {}
+
+
+def get_classifier(ctx: Context) -> dict[str, Any]:
+    name = ctx.json().get("Name")
+    found = _classifiers(ctx).get(name or "")
+    if found is None:
+        raise AwsError("EntityNotFoundException", f"Classifier with name {name} not found")
+    return {"Classifier": copy.deepcopy(found)}
+
+
+def delete_classifier(ctx: Context) -> dict[str, Any]:
+    name = ctx.json().get("Name")
+    if _classifiers(ctx).pop(name or "", None) is None:
+        raise AwsError("EntityNotFoundException", f"Classifier with name {name} not found")
+    return {}
+
+
 # Glue folds database and table names to lower case: the botocore model's
 # DatabaseInput.Name and TableInput.Name docs ("For Hive compatibility, this
 # is folded to lowercase when it is stored"), Table.Name/DatabaseName ("this
@@ -1111,8 +1172,13 @@ HANDLERS = {
     "GetJobs": get_jobs,
     "BatchGetJobs": batch_get_jobs,
     "DeleteJob": delete_job,
+    "CreateClassifier": create_classifier,
+    "GetClassifier": get_classifier,
+    "DeleteClassifier": delete_classifier,
 }
 
 
 def reset() -> None:
-    """Glue state lives in moto's backend; moto's reset wipes it."""
+    """Glue state lives in moto's backend; moto's reset wipes it.  The
+    classifiers are the emulator's own."""
+    _CLASSIFIERS.clear()

@@ -97,7 +97,7 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_twh/") or path == "/_twh":
-            status, headers, data = control.handle(environ["REQUEST_METHOD"], path, buffer_body(environ))
+            status, headers, data = control.handle(environ["REQUEST_METHOD"], path, buffer_body(environ), environ.get("QUERY_STRING", ""))
             start_response(_status_line(status), headers + [("Content-Length", str(len(data)))])
             return [data]
         if path.startswith("/moto-api") or path == "/favicon.ico":
@@ -131,12 +131,12 @@ class EmulatorApp:
         if decision.latency_s:
             time.sleep(decision.latency_s)  # outside the lock: clients overlap
         if control.FAULTS.hold_before(operation):
-            control.CALLS.record(service, operation, 503, "hang-before")
+            control.CALLS.record(service, operation, 503, "hang-before", access_key)
             control.FAULTS.hold(600.0)
             decision = control.Decision(fault="error", status=503)
         if decision.fault in ("throttle", "error"):
             status, headers, data = control.fault_response(service, operation, decision)
-            control.CALLS.record(service, operation, status, decision.fault)
+            control.CALLS.record(service, operation, status, decision.fault, access_key)
             start_response(_status_line(status), headers + [("Content-Length", str(len(data)))])
             return [data]
 
@@ -178,10 +178,10 @@ class EmulatorApp:
         if held is not None:
             # Applied, logged as such, and answered late (or never, if the
             # client gave up or was killed meanwhile).
-            control.CALLS.record(service, operation, status, "timeout" if decision.fault else "hang")
+            control.CALLS.record(service, operation, status, "timeout" if decision.fault else "hang", access_key)
             control.FAULTS.hold(held)
         else:
-            control.CALLS.record(service, operation, status, malformed)
+            control.CALLS.record(service, operation, status, malformed, access_key)
         start_response(_status_line(status), headers)
         return [data]
 

@@ -368,9 +368,9 @@ entry(
         "UpdateWorkGroup only changes an existing workgroup: the file is the workgroup of "
         "create-work-group.rst example 1 with this example's `State: DISABLED` added",
     ],
-    expect="refused",
-    expect_note="CreateWorkGroupInput has no `State` member, so twh refuses the field as unknown; "
-    "AWS accepts State=DISABLED through UpdateWorkGroup. An estate cannot hold a disabled workgroup.",
+    expect_note="CreateWorkGroupInput has no `State` member; AWS sets State=DISABLED through "
+    "UpdateWorkGroup, and so does twh (its athena_workgroup spec is CreateWorkGroupInput plus State). "
+    "twh used to refuse the field as unknown, a refusal AWS does not make.",
     exercises="a disabled workgroup (State is an UpdateWorkGroup member only)",
 )
 
@@ -589,8 +589,10 @@ KIND_SHAPES = {
     "quicksight_data_set": ("quicksight", "CreateDataSetRequest"),
     "iam_role": ("iam", "CreateRoleRequest"),
 }
-# Members twh adds to an AWS input shape (its RoleSpec and DataSetSpec).
+# Members twh adds to an AWS input shape (its RoleSpec, DataSetSpec and
+# WorkGroupSpec).
 TWH_EXTRA = {
+    "athena_workgroup": {"State": ("shape", "WorkGroupState")},
     "iam_role": {"Policies": "policy-map", "ManagedPolicyArns": "arn-list"},
     "quicksight_data_set": {"RefreshSchedules": ("list", "RefreshSchedule"),
                             "RefreshProperties": ("shape", "DataSetRefreshProperties")},
@@ -722,7 +724,7 @@ def twh_prediction(kind: str, spec: dict) -> list[str]:
         for part in dotted.split("."):
             v = v.get(part) if isinstance(v, dict) else None
         if isinstance(v, str) and "${" not in v and v != v.lower():
-            out.append(f"twh's lowercase rule refuses {dotted} {v!r}; Glue accepts it and stores {v.lower()!r}")
+            out.append(f"twh sends {dotted} {v!r} folded to {v.lower()!r}, as Glue stores it")
     return out
 
 
@@ -775,6 +777,8 @@ def build(root: Path) -> tuple[dict[str, str], list[dict], list[str]]:
             "twh_prediction": twh_prediction(e["kind"], spec),
             "model_issues": issues,
         })
+        if "aws_refusal" in e:  # the refusal AWS itself makes: {message, evidence}
+            manifest[-1]["aws_refusal"] = e["aws_refusal"]
     for rel in HAND_WRITTEN:
         doc = json.loads((HERE / rel).read_text())
         for r in doc.get("resources", [doc]):
@@ -810,8 +814,6 @@ def readme_with_table(manifest: list[dict]) -> str:
         else:
             where = s["url"]
         expect = m["expect"]
-        if m.get("twh_prediction"):
-            expect += " (twh today: refused, see below)"
         rows.append(
             f"| `{m['file']}` | {m['kind']} | {where} | "
             + (", ".join(f"`{x}`" for x in m["estate"]) or "—")

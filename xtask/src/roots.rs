@@ -62,7 +62,25 @@ pub const SERVICES: &[Service] = &[
         sdk: "aws-sdk-athena",
         inputs: &["CreateWorkGroupInput", "UpdateWorkGroupInput"],
         outputs: &["WorkGroup"],
-        synthesized: &[],
+        // An `athena_workgroup` resource: the workgroup as CreateWorkGroup
+        // makes it, plus its State, which only UpdateWorkGroup sets (so a
+        // disabled workgroup can be declared, as AWS's own update-work-group
+        // example disables one).
+        synthesized: &[Synthesized {
+            name: "WorkGroupSpec",
+            doc: "The <code>spec</code> of an <code>athena_workgroup</code> resource (twh's own shape): \
+                  the members of CreateWorkGroupInput plus the workgroup's State.",
+            base: "CreateWorkGroupInput",
+            replace: &[],
+            extra: &[SynthMember {
+                name: "State",
+                shape: "WorkGroupState",
+                required: false,
+                doc: "twh: whether the workgroup is ENABLED (the default) or DISABLED; queries \
+                      cannot run in a disabled workgroup. Applied with UpdateWorkGroup, after \
+                      CreateWorkGroup when a new workgroup is declared DISABLED.",
+            }],
+        }],
         extra_shapes: &[],
     },
     Service {

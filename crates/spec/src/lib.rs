@@ -27,7 +27,7 @@ pub fn schema_for_kind(kind: &str) -> serde_json::Value {
         "glue_table" => schemars::schema_for!(generated::glue::types::CreateTableRequest),
         "glue_crawler" => schemars::schema_for!(generated::glue::types::CreateCrawlerRequest),
         "glue_job" => schemars::schema_for!(generated::glue::types::CreateJobRequest),
-        "athena_workgroup" => schemars::schema_for!(generated::athena::types::CreateWorkGroupInput),
+        "athena_workgroup" => schemars::schema_for!(generated::athena::types::WorkGroupSpec),
         "quicksight_data_source" => {
             schemars::schema_for!(generated::quicksight::types::CreateDataSourceRequest)
         }

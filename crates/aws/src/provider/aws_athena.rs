@@ -74,9 +74,10 @@ impl AthenaProvider {
             return Ok(None);
         };
         let wg = required(&op, "WorkGroup", out.work_group)?;
+        // WorkGroupSpec: CreateWorkGroupInput's members plus `State`.
         let mut spec = obj(&project(
             &SHAPES,
-            "CreateWorkGroupInput",
+            "WorkGroupSpec",
             &to_json(&types::WorkGroup::from(wg))?,
         ));
         strip_echoed_defaults(&mut spec);
@@ -122,6 +123,32 @@ impl AthenaProvider {
                 b.clone().send_with(&self.client)
             })
             .await?;
+        // CreateWorkGroupInput has no State: a new workgroup is ENABLED, and
+        // only UpdateWorkGroup disables it (awscli's update-work-group.rst).
+        if let Some(state) = spec.get("State").and_then(Value::as_str)
+            && state != "ENABLED"
+        {
+            self.set_workgroup_state(kind, &id, state).await?;
+        }
+        Ok(())
+    }
+
+    async fn set_workgroup_state(
+        &self,
+        kind: &KindDef,
+        id: &str,
+        state: &str,
+    ) -> Result<(), ProviderError> {
+        let state = sdk::types::WorkGroupState::from(state);
+        self.caller
+            .call(Op::write(SVC, "UpdateWorkGroup", kind.name, id), || {
+                self.client
+                    .update_work_group()
+                    .work_group(id)
+                    .state(state.clone())
+                    .send()
+            })
+            .await?;
         Ok(())
     }
 
@@ -151,6 +178,12 @@ impl AthenaProvider {
                 "WorkGroupConfigurationUpdates",
             );
             put_nonempty(&mut body, "ConfigurationUpdates", Value::Object(updates));
+            // A file without State means ENABLED (the kind's default), so
+            // removing `"State": "DISABLED"` enables the workgroup again.
+            body.insert(
+                "State".into(),
+                spec.get("State").cloned().unwrap_or(json!("ENABLED")),
+            );
             let req: types::UpdateWorkGroupInput =
                 from_json(Value::Object(body), "UpdateWorkGroupInput")?;
             let b =

@@ -218,7 +218,7 @@ pub static KINDS: &[KindDef] = &[
     KindDef {
         name: "athena_workgroup",
         service: Service::Athena,
-        spec_shape: "CreateWorkGroupInput",
+        spec_shape: "WorkGroupSpec",
         identity: &["/Name"],
         arn: "arn:aws:athena:{region}:{account}:workgroup/{id}",
         account_field: None,
@@ -226,8 +226,10 @@ pub static KINDS: &[KindDef] = &[
         replace_needs_approval: false,
         write_only: &[],
         lowercase: &[],
-        // GetWorkGroup echoes these when a configuration is set.
+        // GetWorkGroup echoes these when a configuration is set, and State
+        // always (a new workgroup is ENABLED: CreateWorkGroup cannot set it).
         defaults: &[
+            ("/State", r#""ENABLED""#),
             ("/Configuration/EnforceWorkGroupConfiguration", "true"),
             ("/Configuration/PublishCloudWatchMetricsEnabled", "false"),
             ("/Configuration/RequesterPaysEnabled", "false"),

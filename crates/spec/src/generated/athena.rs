@@ -939,6 +939,45 @@ pub mod types {
         )]
         pub engine_configuration: Option<EngineConfiguration>,
     }
+
+    /// The `spec` of an `athena_workgroup` resource (twh's own shape): the members of
+    /// CreateWorkGroupInput plus the workgroup's State.
+    #[derive(
+        Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+    )]
+    #[serde(deny_unknown_fields)]
+    pub struct WorkGroupSpec {
+        /// The workgroup name.
+        #[serde(rename = "Name")]
+        pub name: String,
+        /// Contains configuration information for creating an Athena SQL workgroup or Spark enabled
+        /// Athena workgroup. Athena SQL workgroup configuration includes the location in Amazon S3
+        /// where query and calculation results are stored, the encryption configuration, if any,
+        /// used for encrypting query results, whether the Amazon CloudWatch Metrics are enabled for
+        /// the workgroup, the limit for the amount of...
+        #[serde(
+            rename = "Configuration",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub configuration: Option<WorkGroupConfiguration>,
+        /// The workgroup description.
+        #[serde(
+            rename = "Description",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        pub description: Option<String>,
+        /// A list of comma separated tags to add to the workgroup that is created.
+        #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+        pub tags: Option<Vec<Tag>>,
+        /// twh: whether the workgroup is ENABLED (the default) or DISABLED; queries cannot run in a
+        /// disabled workgroup. Applied with UpdateWorkGroup, after CreateWorkGroup when a new
+        /// workgroup is declared DISABLED.
+        #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+        #[schemars(extend("enum" = ["ENABLED", "DISABLED"]))]
+        pub state: Option<String>,
+    }
 }
 
 /// Facts about every shape above (and the scalars they use), sorted by name.
@@ -1864,6 +1903,38 @@ pub static SHAPES: ServiceShapes = ServiceShapes {
                 min: None,
                 max: None,
                 pattern: Some("[a-zA-Z0-9._-]{1,128}"),
+            },
+        },
+        Shape {
+            name: "WorkGroupSpec",
+            kind: ShapeKind::Structure {
+                members: &[
+                    Member {
+                        name: "Name",
+                        shape: "WorkGroupName",
+                        required: true,
+                    },
+                    Member {
+                        name: "Configuration",
+                        shape: "WorkGroupConfiguration",
+                        required: false,
+                    },
+                    Member {
+                        name: "Description",
+                        shape: "WorkGroupDescriptionString",
+                        required: false,
+                    },
+                    Member {
+                        name: "Tags",
+                        shape: "TagList",
+                        required: false,
+                    },
+                    Member {
+                        name: "State",
+                        shape: "WorkGroupState",
+                        required: false,
+                    },
+                ],
             },
         },
         Shape {
