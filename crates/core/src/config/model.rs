@@ -78,6 +78,7 @@ impl Config {
             variables: BTreeMap::new(),
             state: StateBackend::Local,
             extract: None,
+            cloudformation: None,
         })
     }
 }
