@@ -194,6 +194,7 @@ async fn sweep(n: &Names, region: &str) -> Vec<String> {
         if let Err(e) = r
             && ![
                 "NotFound",
+                "not found",
                 "NoSuchEntity",
                 "EntityNotFound",
                 "NoSuchBucket",
