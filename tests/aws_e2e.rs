@@ -361,12 +361,111 @@ fn workgroup_without_cutoff() -> Value {
     w
 }
 
-/// A resource a CloudFormation stack owns is refused with a clear error.
+/// A CDK-style stack that owns a Glue database (and a table in it), made
+/// with CreateStack. CloudFormation puts no tag on either
+/// (`AWS::Glue::Database` has no `Tags`): only the stack knows it owns them.
+async fn stack_owning_the_database(e: &Estate, stack: &str) {
+    let template = json!({
+        "Resources": {
+            "Db": {"Type": "AWS::Glue::Database", "Properties": {
+                "CatalogId": {"Ref": "AWS::AccountId"},
+                "DatabaseInput": {"Name": e.db(), "Description": "Warehouse"}}},
+            "Orders": {"Type": "AWS::Glue::Table", "Properties": {
+                "CatalogId": {"Ref": "AWS::AccountId"}, "DatabaseName": {"Ref": "Db"},
+                "TableInput": {"Name": "orders", "TableType": "EXTERNAL_TABLE",
+                    "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "string"}],
+                        "Location": format!("s3://twh-lake-{}/orders/", e.env)}}}}},
+        "Outputs": {"DatabaseName": {"Value": {"Ref": "Db"}}}});
+    aws_sdk_cloudformation::Client::new(&sdk().await)
+        .create_stack()
+        .stack_name(stack)
+        .template_body(template.to_string())
+        .send()
+        .await
+        .expect("create stack");
+}
+
+/// A database and a table a CloudFormation stack owns are refused, and the
+/// error names the stack: twh learns it from ListStackResources of the
+/// stacks the environment file lists, not from a tag. On main (tag only)
+/// `diff` planned an adopt of the database and exited 2.
 #[tokio::test(flavor = "multi_thread")]
-async fn cloudformation_owned_resources_are_refused() {
+async fn resources_a_stack_owns_are_refused() {
     let e = estate("cfn");
-    let cfg = sdk().await;
-    aws_sdk_glue::Client::new(&cfg)
+    let stack = format!("platform-{}", e.env);
+    stack_owning_the_database(&e, &stack).await;
+    e.repo.write(
+        &format!("resources/environments/{}.json", e.env),
+        &json!({"region": "us-east-1", "variables": {"lake_bucket": format!("twh-lake-{}", e.env)},
+                "cloudformation": {"stacks": [stack]}, "state": {"backend": "local"}}),
+    );
+    let mut t = table();
+    t["spec"]["TableInput"]["StorageDescriptor"]["Location"] = json!("s3://elsewhere/orders/");
+    e.write(vec![database(), t]);
+    let out = e.run(&["diff"], 1);
+    for addr in ["glue_database.wh", "glue_table.orders"] {
+        assert!(
+            out.contains(&format!("`{addr}`: "))
+                && out.contains(&format!("belongs to CloudFormation stack `{stack}`")),
+            "{addr} not refused:\n{out}"
+        );
+    }
+    // The file may opt in: the database as the stack made it is adopted.
+    e.write(vec![json!({"type": "glue_database", "name": "wh",
+        "spec": {"DatabaseInput": {"Name": "wh_${env}", "Description": "Warehouse"}},
+        "lifecycle": {"adopt_from_cloudformation": true}})]);
+    let out = e.run(&["diff"], 2);
+    assert!(out.contains("= glue_database.wh (adopt"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "CloudFormation: 1 stack(s) checked for what they own ({stack}), 1 call(s)"
+        )),
+        "the ownership calls are printed:\n{out}"
+    );
+    e.run(&["sync", "--auto-approve"], 0);
+    e.run(&["diff"], 0);
+    // Removed from the files, it is still the stack's: never deleted.
+    e.write(vec![]);
+    let out = e.run(&["sync", "--auto-approve"], 1);
+    assert!(
+        out.contains(&format!("`glue_database.wh` was removed from the files, but it belongs to CloudFormation stack `{stack}`")),
+        "{out}"
+    );
+    let db = aws_sdk_glue::Client::new(&sdk().await)
+        .get_database()
+        .name(e.db())
+        .send()
+        .await;
+    assert!(db.is_ok(), "the stack's database was deleted");
+}
+
+/// A stack named only in a `${cfn:STACK.OUTPUT}` placeholder is read too.
+#[tokio::test(flavor = "multi_thread")]
+async fn stacks_named_in_cfn_placeholders_are_read_for_ownership() {
+    let e = estate("cfnref");
+    let stack = format!("platform-{}", e.env);
+    stack_owning_the_database(&e, &stack).await;
+    let mut db = database();
+    db["spec"]["DatabaseInput"]["Name"] = json!(format!("${{cfn:{stack}.DatabaseName}}"));
+    e.write(vec![db]);
+    let out = e.run(&["diff"], 1);
+    assert!(
+        out.contains(&format!(
+            "`glue_database.wh`: glue_database `{}` belongs to CloudFormation stack `{stack}`",
+            e.db()
+        )),
+        "{out}"
+    );
+}
+
+/// AWS refuses user tags with the `aws:` prefix (the Glue API reference,
+/// Tag: the key "must not contain the prefix aws"), so only CloudFormation
+/// can put the stack tag on a resource, and the emulator refuses it too: a
+/// test can no longer fake ownership by tagging.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reserved_aws_tag_prefix_is_refused() {
+    let e = estate("awstag");
+    let err = aws_sdk_glue::Client::new(&sdk().await)
         .create_database()
         .database_input(
             aws_sdk_glue::types::DatabaseInput::builder()
@@ -377,18 +476,12 @@ async fn cloudformation_owned_resources_are_refused() {
         .tags("aws:cloudformation:stack-name", "platform")
         .send()
         .await
-        .expect("create database");
-    e.write(vec![database()]);
-    let out = e.run(&["diff"], 1);
-    assert!(out.contains("CloudFormation stack `platform`"), "{out}");
-    // The file may opt in: the database as the stack made it is adopted.
-    e.write(vec![json!({"type": "glue_database", "name": "wh",
-        "spec": {"DatabaseInput": {"Name": "wh_${env}"}},
-        "lifecycle": {"adopt_from_cloudformation": true}})]);
-    let out = e.run(&["diff"], 2);
-    assert!(out.contains("= glue_database.wh (adopt"), "{out}");
-    e.run(&["sync", "--auto-approve"], 0);
-    e.run(&["diff"], 0);
+        .expect_err("an aws: tag was accepted");
+    assert_eq!(
+        aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&err),
+        Some("InvalidInputException"),
+        "{err:?}"
+    );
 }
 
 /// A failing view DDL shows Athena's own message.

@@ -746,3 +746,141 @@ async fn a_mixed_case_glue_name_is_sent_as_glue_stores_it() {
     );
     assert!(!h.plan().await.has_changes());
 }
+
+/// A world where stack `platform` owns the Glue database the small estate
+/// declares, as a CDK stack would: the database is live, untagged, and only
+/// ListStackResources says whose it is. `page` items per page.
+fn stack_world(page: usize) -> World {
+    let sr = |t: &str, id: &str| twh::provider::StackResource {
+        resource_type: t.into(),
+        physical_id: id.into(),
+    };
+    let mut w = World {
+        stack_page_size: Some(page),
+        ..World::default()
+    };
+    w.stack_resources.insert(
+        "platform".into(),
+        vec![
+            sr("AWS::S3::Bucket", "platform-lake-1a2b"),
+            sr("AWS::Glue::Database", "ticket_warehouse_dev"),
+        ],
+    );
+    w.stacks.insert("other".into(), Default::default());
+    w.resources.entry("glue_database".into()).or_default().insert(
+        "ticket_warehouse_dev".into(),
+        json!({"CatalogId": "123456789012",
+               "DatabaseInput": {"Name": "ticket_warehouse_dev", "Description": "Ticket Warehouse"}}),
+    );
+    w
+}
+
+fn env_with_cloudformation(repo: &Repo, cloudformation: Value) {
+    repo.write(
+        "resources/environments/dev.json",
+        &json!({"region": "us-east-1", "variables": {"lake_bucket": "twh-lake-dev"},
+                "cloudformation": cloudformation, "state": {"backend": "local"}}),
+    );
+}
+
+fn errors(p: &Plan) -> String {
+    p.errors
+        .0
+        .iter()
+        .map(|d| d.summary.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A database a stack owns carries no tag (`AWS::Glue::Database` has no
+/// `Tags`); the plan learns its owner from the stack, every page of it, and
+/// refuses it naming the stack. On main it was adopted.
+#[tokio::test]
+async fn a_database_a_stack_owns_is_refused_though_untagged() {
+    let repo = Repo::new();
+    repo.small_estate();
+    env_with_cloudformation(&repo, json!({"stacks": ["platform"]}));
+    let h = Harness::with_world(repo, stack_world(1));
+    let p = h.plan().await;
+    assert!(
+        errors(&p).contains("`glue_database.warehouse`: glue_database `ticket_warehouse_dev` belongs to CloudFormation stack `platform`"),
+        "{}",
+        errors(&p)
+    );
+    let o = p.cloudformation.as_ref().expect("ownership was read");
+    assert_eq!(
+        (o.stacks.clone(), o.calls),
+        (vec!["platform".to_string()], 2)
+    );
+    let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
+    assert!(
+        human.contains("CloudFormation: 1 stack(s) checked for what they own (platform), 2 call(s) of at most 100."),
+        "{human}"
+    );
+}
+
+/// `all_stacks` lists every stack (ListStacks) and reads each, within
+/// `max_calls`; past the bound the plan stops instead of guessing.
+#[tokio::test]
+async fn all_stacks_are_read_within_the_call_bound() {
+    let repo = Repo::new();
+    repo.small_estate();
+    env_with_cloudformation(&repo, json!({"all_stacks": true}));
+    let h = Harness::with_world(repo, stack_world(100));
+    let p = h.plan().await;
+    assert!(errors(&p).contains("belongs to CloudFormation stack `platform`"));
+    let o = p.cloudformation.as_ref().expect("ownership was read");
+    // One ListStacks page, one ListStackResources per stack.
+    assert_eq!((o.stacks.len(), o.calls), (2, 3));
+
+    env_with_cloudformation(&h.repo, json!({"all_stacks": true, "max_calls": 2}));
+    let (cfg, diags) = config::load(
+        h.repo.path(),
+        "dev",
+        &LoadOptions {
+            require_secrets: true,
+        },
+    );
+    assert!(!diags.has_errors(), "{diags:?}");
+    let err = plan::plan(
+        &cfg,
+        &StateFile::new("dev"),
+        &h.providers(),
+        &PlanOptions::default(),
+    )
+    .await
+    .expect_err("over the bound");
+    assert!(
+        err.0[0].summary.contains("needs more than 2 calls"),
+        "{:?}",
+        err.0
+    );
+}
+
+/// `lifecycle.adopt_from_cloudformation` still opts in, and a stack-owned
+/// resource removed from the files is never deleted.
+#[tokio::test]
+async fn adopt_from_cloudformation_opts_in_and_removal_never_deletes() {
+    let repo = Repo::new();
+    repo.small_estate();
+    env_with_cloudformation(&repo, json!({"stacks": ["platform"]}));
+    repo.write(
+        "resources/glue/database.json",
+        &json!({"type": "glue_database", "name": "warehouse",
+                "spec": {"DatabaseInput": {"Name": "ticket_warehouse_${env}", "Description": "Ticket Warehouse"}},
+                "lifecycle": {"adopt_from_cloudformation": true}}),
+    );
+    let h = Harness::with_world(repo, stack_world(100));
+    let (p, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(action_of(&p, "glue_database.warehouse"), Action::Adopt);
+    h.repo.remove("resources/glue/database.json");
+    h.repo.remove("resources/glue/crawlers/orders.json");
+    h.repo.remove("resources/athena/views.json");
+    let p = h.plan().await;
+    assert!(
+        errors(&p).contains("`glue_database.warehouse` was removed from the files, but it belongs to CloudFormation stack `platform`; twh does not delete it"),
+        "{}",
+        errors(&p)
+    );
+}

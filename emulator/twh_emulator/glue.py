@@ -1151,6 +1151,40 @@ def prepare(operation: str, body: bytes) -> bytes:
     return json.dumps(p).encode()
 
 
+# Operations whose request carries tags, and the member that holds them.
+_TAGGED = {
+    "CreateDatabase": "Tags",
+    "CreateCrawler": "Tags",
+    "CreateJob": "Tags",
+    "TagResource": "TagsToAdd",
+}
+
+
+def refuse(operation: str, body: bytes) -> AwsError | None:
+    """What Glue refuses before it does anything: a tag whose key or value
+    starts with ``aws:``. The Glue API reference, data type Tag: "The key is
+    case-sensitive, and must not contain the prefix aws." (the same for the
+    value); the AWS tagging guide, "Tag naming limits and requirements":
+    do not use ``aws:`` in any case as a prefix, it is reserved for AWS use.
+    So only AWS itself (CloudFormation's ``aws:cloudformation:*``) can put
+    such a tag on a resource. The error code is Glue's validation error for
+    a bad input; the message is the emulator's own."""
+    member = _TAGGED.get(operation)
+    if member is None or not faithful() or not body:
+        return None
+    try:
+        tags = (json.loads(body) or {}).get(member) or {}
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(tags, dict):
+        return None
+    for key, value in tags.items():
+        for what, text in (("key", key), ("value", value)):
+            if isinstance(text, str) and text.lower().startswith("aws:"):
+                return AwsError("InvalidInputException", f"Tag {what} '{text}' must not start with the reserved prefix aws:")
+    return None
+
+
 HANDLERS = {
     "CreateCrawler": create_crawler,
     "UpdateCrawler": update_crawler,

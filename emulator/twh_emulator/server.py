@@ -31,7 +31,7 @@ from moto.core.routing import get_service_router
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from . import athena, control, glue, iam, quicksight, shapecheck
+from . import athena, cloudformation, control, glue, iam, quicksight, shapecheck
 from .common import (
     DEFAULT_REGION,
     ROLE_BIRTHS,
@@ -47,6 +47,10 @@ from .common import (
     request_id,
     signing_scope,
 )
+
+# Stacks can own Glue databases and tables (moto's CloudFormation cannot
+# create them); registered before moto's model map is first built.
+assert cloudformation.GlueDatabaseModel.cloudformation_type() == "AWS::Glue::Database"
 
 MODULES = {"glue": glue, "athena": athena, "quicksight": quicksight, "iam": iam}
 
@@ -147,7 +151,12 @@ class EmulatorApp:
             deleting = iam.role_to_delete(ctx) if service == "iam" and operation == "DeleteRole" else None
             module = MODULES.get(service)
             handler = module.HANDLERS.get(operation) if module and operation else None
-            if handler is not None:
+            refuse = getattr(module, "refuse", None)
+            refused = refuse(operation, body) if refuse is not None and operation else None
+            if refused is not None:
+                # A request the service refuses whoever handles it (ours or moto).
+                status, headers, data = control.render_error(service, refused.code, refused.message, refused.status, refused.extra)
+            elif handler is not None:
                 status, headers, data = self._run(module, handler, ctx)
             else:
                 environ["wsgi.input"] = io.BytesIO(body)

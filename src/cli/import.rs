@@ -62,6 +62,14 @@ async fn import_locked(
         .map_err(|e| e.to_string())?
         .unwrap_or_else(|| StateFile::new(&g.env));
     let live = provider.read(kind, ids).await.map_err(|e| e.to_string())?;
+    // What a stack owns stays CloudFormation's, tagged or not.
+    let owners = crate::plan::ownership::learn(cfg, &ctx.providers)
+        .await
+        .map_err(|d| {
+            crate::diag::render(&d, &cfg.sources, false)
+                .trim_end()
+                .to_string()
+        })?;
     let env = cfg.environment();
     let identity = &ctx.providers.identity;
     let mut imported = 0;
@@ -70,7 +78,9 @@ async fn import_locked(
             eprintln!("error: {} `{id}` does not exist", kind.name);
             continue;
         };
-        if let Some(stack) = crate::provider::take_cfn_owner(&mut live) {
+        if let Some(stack) = crate::provider::take_cfn_owner(&mut live)
+            .or_else(|| owners.owner(kind, id).map(str::to_string))
+        {
             eprintln!(
                 "skipped: {} `{id}` belongs to CloudFormation stack `{stack}`; refer to it with `${{cfn:...}}`, or declare it with `lifecycle.adopt_from_cloudformation`",
                 kind.name

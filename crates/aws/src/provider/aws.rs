@@ -19,7 +19,9 @@ use super::aws_iam::IamProvider;
 use super::aws_quicksight::QuickSightProvider;
 use super::timeouts::{CONNECT_TIMEOUT, attempt_timeout};
 use twh_core::kinds::Service;
-use twh_core::provider::{CallLog, Identity, OutputResolver, ProviderError, Providers};
+use twh_core::provider::{
+    CallLog, Identity, OutputResolver, Page, ProviderError, Providers, StackResource,
+};
 
 /// Checks `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>` before the SDK
 /// reads them: the SDK only logs a warning for an empty or invalid value and
@@ -176,6 +178,90 @@ impl OutputResolver for CfnOutputs {
             .ok_or_else(|| {
                 ProviderError::Other(format!("stack `{stack}` has no output `{output}`"))
             })
+    }
+
+    async fn stack_resources(
+        &self,
+        stack: &str,
+        token: Option<String>,
+    ) -> Result<Page<StackResource>, ProviderError> {
+        let out = self
+            .caller
+            .call(
+                Op::read("cloudformation", "ListStackResources", "stack", stack),
+                || {
+                    self.client
+                        .list_stack_resources()
+                        .stack_name(stack)
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                // CloudFormation answers a missing stack with a
+                // ValidationError "Stack with id NAME does not exist".
+                ProviderError::Api { message, .. } if message.contains("does not exist") => {
+                    ProviderError::NotFound {
+                        kind: "CloudFormation stack".into(),
+                        id: stack.into(),
+                    }
+                }
+                e => e,
+            })?;
+        let items = out
+            .stack_resource_summaries
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| {
+                r.resource_status
+                    != Some(aws_sdk_cloudformation::types::ResourceStatus::DeleteComplete)
+            })
+            .filter_map(|r| {
+                Some(StackResource {
+                    resource_type: r.resource_type?,
+                    physical_id: r.physical_resource_id.filter(|p| !p.is_empty())?,
+                })
+            })
+            .collect();
+        Ok(Page {
+            items,
+            next: out.next_token.filter(|t| !t.is_empty()),
+        })
+    }
+
+    async fn list_stacks(&self, token: Option<String>) -> Result<Page<String>, ProviderError> {
+        use aws_sdk_cloudformation::types::StackStatus;
+        // Every status but DELETE_COMPLETE: deleted stacks are listed for
+        // 90 days and own nothing.
+        let live: Vec<StackStatus> = StackStatus::values()
+            .iter()
+            .filter(|s| **s != "DELETE_COMPLETE")
+            .map(|s| StackStatus::from(*s))
+            .collect();
+        let out = self
+            .caller
+            .call(
+                Op::read("cloudformation", "ListStacks", "stack", "*"),
+                || {
+                    self.client
+                        .list_stacks()
+                        .set_stack_status_filter(Some(live.clone()))
+                        .set_next_token(token.clone())
+                        .send()
+                },
+            )
+            .await?;
+        Ok(Page {
+            items: out
+                .stack_summaries
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| s.stack_status != Some(StackStatus::DeleteComplete))
+                .filter_map(|s| s.stack_name)
+                .collect(),
+            next: out.next_token.filter(|t| !t.is_empty()),
+        })
     }
 }
 

@@ -33,6 +33,31 @@ pub struct Environment {
     /// How twh-extract runs for this environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extract: Option<Extract>,
+    /// Which CloudFormation stacks twh asks what they own, besides those
+    /// named in `${cfn:STACK.OUTPUT}` (README, "Resources CloudFormation
+    /// owns").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudformation: Option<CloudFormation>,
+}
+
+/// The stacks whose resources twh refuses to manage.
+#[derive(
+    Debug, Clone, PartialEq, Default, serde::Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct CloudFormation {
+    /// Stack names (or stack ids) read with ListStackResources.
+    #[serde(default)]
+    pub stacks: Vec<String>,
+    /// Read every stack of the account and region (ListStacks, then
+    /// ListStackResources for each).
+    #[serde(default)]
+    pub all_stacks: bool,
+    /// At most this many CloudFormation calls to learn ownership (default
+    /// 100); a plan that would need more stops with an error rather than
+    /// guess.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_calls: Option<usize>,
 }
 
 /// twh-extract's settings for an environment.
@@ -125,6 +150,25 @@ pub fn check(env: &Environment) -> Vec<Problem> {
             hint: "an account id is 12 digits, written as a string: \"123456789012\"".into(),
         });
     }
+    if let Some(cfn) = &env.cloudformation {
+        for (i, stack) in cfn.stacks.iter().enumerate() {
+            if stack.trim().is_empty() {
+                out.push(Problem {
+                    pointer: format!("/cloudformation/stacks/{i}"),
+                    message: "an empty stack name".into(),
+                    hint: "write the stack's name as CloudFormation shows it, or remove the entry"
+                        .into(),
+                });
+            }
+        }
+        if cfn.max_calls == Some(0) {
+            out.push(Problem {
+                pointer: "/cloudformation/max_calls".into(),
+                message: "`max_calls` is 0, so no stack could be read".into(),
+                hint: "leave it out (100 calls) or allow at least one call per stack".into(),
+            });
+        }
+    }
     for name in env.variables.keys() {
         let ok = !name.is_empty()
             && name
@@ -174,6 +218,9 @@ pub fn hint_for(pointer: &str, msg: &str) -> Option<String> {
         "/region" => h("`region` is a string such as \"us-east-1\""),
         "/account_id" => h("`account_id` is 12 digits as a string: \"123456789012\""),
         "/variables" => h(r#"`variables` is an object: {"lake_bucket": "twh-lake-dev"}"#),
+        p if p.starts_with("/cloudformation") => h(
+            r#"`cloudformation` is {"stacks": ["STACK", ...], "all_stacks": false, "max_calls": 100}"#,
+        ),
         "/extract" | "/extract/sink" => {
             h(r#"`extract` is {"sink": "s3://BUCKET/PREFIX"}, the `--sink` twh-extract writes to"#)
         }

@@ -80,6 +80,7 @@ impl Config {
             variables: BTreeMap::new(),
             state: StateBackend::Local,
             extract: None,
+            cloudformation: None,
         })
     }
 }

@@ -4,6 +4,7 @@
 //! value, and apply takes it rather than re-deciding anything.
 
 pub mod expect;
+pub mod ownership;
 pub mod render;
 pub mod resolve;
 pub mod saved;
@@ -24,7 +25,7 @@ use crate::state::{ResourceStatus, StateFile};
 pub use resolve::{Desired, resolve};
 
 /// Version of the `--output json` plan format. Minor bumps add fields only.
-pub const FORMAT_VERSION: &str = "1.1";
+pub const FORMAT_VERSION: &str = "1.2";
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -152,6 +153,10 @@ pub struct Plan {
     pub changes: Vec<Change>,
     pub summary: Summary,
     pub api_calls: CallCounts,
+    /// The CloudFormation stacks read to learn what they own, and the
+    /// calls it took (absent when no stack was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloudformation: Option<ownership::Ownership>,
     /// Set by `--target`: the plan covers only these and what they need.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Address>,
@@ -188,6 +193,7 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<Plan, Diagnostics> {
     let mut desired = resolve(cfg, providers).await?;
+    let owners = ownership::learn(cfg, providers).await?;
     let targets = match &opts.only {
         Some(only) => Some(only.clone()),
         None => target_closure(cfg, &opts.targets)?,
@@ -275,9 +281,7 @@ pub async fn plan(
             unmanaged::graft(d.kind, &d.lifecycle, &mut d.spec, &mut baselines, l)
         });
         let rs = rs.as_ref();
-        if let Some(stack) = live_owned
-            .as_mut()
-            .and_then(crate::provider::take_cfn_owner)
+        if let Some(stack) = owner(&owners, d.kind, &d.attributes.id, live_owned.as_mut())
             && !d.lifecycle.adopt_from_cloudformation
         {
             errors.push(
@@ -336,10 +340,7 @@ pub async fn plan(
             continue;
         };
         let mut live_owned = live.get(&(kind.name, rs.id.clone())).cloned();
-        if let Some(stack) = live_owned
-            .as_mut()
-            .and_then(crate::provider::take_cfn_owner)
-        {
+        if let Some(stack) = owner(&owners, kind, &rs.id, live_owned.as_mut()) {
             errors.push(
                 Diagnostic::error(format!("`{addr}` was removed from the files, but it belongs to CloudFormation stack `{stack}`; twh does not delete it"))
                     .hint(format!("remove it from the stack instead, and run `twh state rm {addr}`")),
@@ -405,11 +406,26 @@ pub async fn plan(
         changes,
         summary,
         api_calls: providers.calls.counts(),
+        cloudformation: (!owners.stacks.is_empty()).then_some(owners),
         targets: opts.targets.clone(),
         errors,
         desired,
         salt: state.salt.clone(),
     })
+}
+
+/// The stack that owns a live resource: by the stack tag CloudFormation
+/// puts on what it can tag (taken out of `live` so it is never compared),
+/// else by what the stacks list (`ownership`). A resource that is not live
+/// is owned by no one.
+fn owner(
+    owners: &ownership::Ownership,
+    kind: &KindDef,
+    id: &str,
+    live: Option<&mut Value>,
+) -> Option<String> {
+    let live = live?;
+    crate::provider::take_cfn_owner(live).or_else(|| owners.owner(kind, id).map(str::to_string))
 }
 
 /// `--target`: the targets and everything they depend on.

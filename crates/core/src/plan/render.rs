@@ -47,6 +47,7 @@ pub fn human(plan: &Plan, style: Style) -> String {
             plan.changes.len()
         );
         unmanaged_note(&mut out, plan);
+        ownership_note(&mut out, plan);
         return out;
     }
     let _ = writeln!(
@@ -59,7 +60,27 @@ pub fn human(plan: &Plan, style: Style) -> String {
     }
     let _ = writeln!(out, "{}", summary_line(plan));
     unmanaged_note(&mut out, plan);
+    ownership_note(&mut out, plan);
     out
+}
+
+/// What was read to refuse what CloudFormation owns, and what it cost:
+/// `all_stacks` can make this the plan's largest expense.
+fn ownership_note(out: &mut String, plan: &Plan) {
+    if let Some(o) = &plan.cloudformation {
+        let _ = writeln!(
+            out,
+            "CloudFormation: {} stack(s) checked for what they own ({}), {} call(s) of at most {}.",
+            o.stacks.len(),
+            if o.all_stacks {
+                "every stack of the account".to_string()
+            } else {
+                o.stacks.join(", ")
+            },
+            o.calls,
+            o.max_calls
+        );
+    }
 }
 
 /// Unchanged resources are not listed, but what twh leaves alone on them

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use super::{CallLog, OutputResolver, Provider, ProviderError};
+use super::{CallLog, OutputResolver, Page, Provider, ProviderError, StackResource};
 use crate::kinds::KindDef;
 
 /// The persisted world: resources by kind and id, stack outputs, faults and
@@ -25,6 +25,14 @@ pub struct World {
     /// `stack` → `output` → value, for `${cfn:...}`.
     #[serde(default)]
     pub stacks: BTreeMap<String, BTreeMap<String, String>>,
+    /// `stack` → the resources it owns, for the ownership guard
+    /// (ListStackResources). A stack listed here or in `stacks` exists.
+    #[serde(default)]
+    pub stack_resources: BTreeMap<String, Vec<super::StackResource>>,
+    /// Items per page of ListStacks and ListStackResources (default 100), so
+    /// tests can make the planner follow pages.
+    #[serde(default)]
+    pub stack_page_size: Option<usize>,
     #[serde(default)]
     pub faults: Faults,
     /// What this AWS stores other than what it is sent, as real AWS does
@@ -304,5 +312,74 @@ impl OutputResolver for MemoryProvider {
             .ok_or_else(|| {
                 ProviderError::Other(format!("stack `{stack}` has no output `{output}`"))
             })
+    }
+
+    async fn stack_resources(
+        &self,
+        stack: &str,
+        token: Option<String>,
+    ) -> Result<Page<StackResource>, ProviderError> {
+        let w = self.cfn_call("ListStackResources")?;
+        if !w.stacks.contains_key(stack) && !w.stack_resources.contains_key(stack) {
+            return Err(ProviderError::NotFound {
+                kind: "CloudFormation stack".into(),
+                id: stack.into(),
+            });
+        }
+        let all = w.stack_resources.get(stack).cloned().unwrap_or_default();
+        Ok(page(all, token, w.stack_page_size))
+    }
+
+    async fn list_stacks(&self, token: Option<String>) -> Result<Page<String>, ProviderError> {
+        let w = self.cfn_call("ListStacks")?;
+        let names: std::collections::BTreeSet<String> = w
+            .stacks
+            .keys()
+            .chain(w.stack_resources.keys())
+            .cloned()
+            .collect();
+        Ok(page(names.into_iter().collect(), token, w.stack_page_size))
+    }
+}
+
+impl MemoryProvider {
+    /// Logs one CloudFormation read and returns the world as it is now.
+    fn cfn_call(&self, operation: &str) -> Result<World, ProviderError> {
+        self.log.record("cloudformation", operation, false);
+        let mut w = self
+            .world
+            .lock()
+            .map_err(|_| ProviderError::Other("memory provider poisoned".into()))?;
+        if let Some(file) = &self.file {
+            *w = load_world(file)?;
+        }
+        w.calls.push(super::Call {
+            service: "cloudformation".into(),
+            operation: operation.into(),
+            mutating: false,
+        });
+        if let Some(file) = &self.file {
+            let text = serde_json::to_string_pretty(&*w)
+                .map_err(|e| ProviderError::Other(e.to_string()))?;
+            crate::state::local::write_atomic(file, text.as_bytes())
+                .map_err(|e| ProviderError::Other(e.to_string()))?;
+        }
+        Ok(w.clone())
+    }
+}
+
+/// The page of `all` that `token` (an offset) starts, `size` items long.
+fn page<T>(all: Vec<T>, token: Option<String>, size: Option<usize>) -> Page<T> {
+    let size = size.unwrap_or(100).max(1);
+    let start = token.and_then(|t| t.parse::<usize>().ok()).unwrap_or(0);
+    let end = (start + size).min(all.len());
+    let next = (end < all.len()).then(|| end.to_string());
+    Page {
+        items: all
+            .into_iter()
+            .skip(start)
+            .take(end - start.min(end))
+            .collect(),
+        next,
     }
 }

@@ -176,10 +176,43 @@ pub trait Provider: Send + Sync {
     async fn list(&self, kind: &'static KindDef) -> Result<Vec<String>, ProviderError>;
 }
 
-/// Resolves `${cfn:STACK.OUTPUT}`.
+/// One resource a CloudFormation stack owns, as ListStackResources lists
+/// it: its CloudFormation type (`AWS::Glue::Database`) and its physical id
+/// (what `Ref` returns for most types: the name).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StackResource {
+    #[serde(rename = "ResourceType")]
+    pub resource_type: String,
+    #[serde(rename = "PhysicalResourceId")]
+    pub physical_id: String,
+}
+
+/// One page of an answer, and the token of the next page if there is one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// CloudFormation, as twh reads it: `${cfn:STACK.OUTPUT}`, and which
+/// resources stacks own (the ownership guard: twh refuses to manage what a
+/// stack owns, so twh and CloudFormation/CDK do not fight over it). The
+/// ownership calls are one page each, so the planner counts and bounds
+/// them (`plan::ownership`).
 #[async_trait::async_trait]
 pub trait OutputResolver: Send + Sync {
     async fn output(&self, stack: &str, output: &str) -> Result<String, ProviderError>;
+    /// One page of ListStackResources for `stack` (a name or a stack id).
+    /// A stack that does not exist is `NotFound`. Resources already deleted
+    /// (`DELETE_COMPLETE`) or without a physical id yet are left out.
+    async fn stack_resources(
+        &self,
+        stack: &str,
+        token: Option<String>,
+    ) -> Result<Page<StackResource>, ProviderError>;
+    /// One page of ListStacks: the names of the account's stacks that are
+    /// not deleted.
+    async fn list_stacks(&self, token: Option<String>) -> Result<Page<String>, ProviderError>;
 }
 
 /// The providers of one run, routed by service, plus identity and outputs.
