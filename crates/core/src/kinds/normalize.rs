@@ -119,7 +119,8 @@ fn sort_at(v: &mut Value, segments: &[&str]) {
 
 /// A role given as an ARN compares equal to its name (GetCrawler returns the
 /// name); `Configuration` is JSON in a string and is compared as JSON; an
-/// empty `TablePrefix`/`Schedule` is the same as none.
+/// empty `TablePrefix`/`Schedule`/`Description`/`CrawlerSecurityConfiguration`
+/// is the same as none (`""` is how UpdateCrawler clears them).
 pub fn glue_crawler(v: &mut Value) {
     if let Some(Value::String(role)) = v.get_mut("Role")
         && let Some(name) = role
@@ -134,7 +135,7 @@ pub fn glue_crawler(v: &mut Value) {
             "TablePrefix",
             "Schedule",
             "Description",
-            "SecurityConfiguration",
+            "CrawlerSecurityConfiguration",
         ] {
             if m.get(key).and_then(Value::as_str) == Some("") {
                 m.remove(key);
@@ -330,6 +331,19 @@ mod tests {
             "Targets": {"S3Targets": [{"Path": "s3://b/x"}, {"Path": "s3://b/y", "Exclusions": []}]}
         });
         assert_eq!(normalize(k, &desired), normalize(k, &live));
+    }
+
+    /// Issue 11: the list named `SecurityConfiguration`, a key crawlers do
+    /// not have, so a crawler whose security configuration was cleared
+    /// (read back as `""`) differed from a file without one.
+    #[test]
+    fn a_cleared_crawler_security_configuration_equals_none() {
+        let k = kind("glue_crawler").expect("kind");
+        let file = json!({"Name": "c"});
+        let live = json!({"Name": "c", "CrawlerSecurityConfiguration": ""});
+        assert_eq!(normalize(k, &file), normalize(k, &live));
+        let set = json!({"Name": "c", "CrawlerSecurityConfiguration": "sec"});
+        assert_ne!(normalize(k, &file), normalize(k, &set));
     }
 
     #[test]
