@@ -788,7 +788,8 @@ async fn a_column_change_re_creates_the_views_that_read_the_table() {
     // A change that is not to the columns leaves the views alone.
     let mut described = orders_table(json!([{"Name": "id", "Type": "string"}]));
     described["spec"]["TableInput"]["Description"] = json!("orders");
-    h.repo.write("resources/glue/tables/orders.json", &described);
+    h.repo
+        .write("resources/glue/tables/orders.json", &described);
     let p = h.plan().await;
     assert_eq!(
         action_of(&p, "glue_table.orders"),
@@ -799,7 +800,9 @@ async fn a_column_change_re_creates_the_views_that_read_the_table() {
     assert_eq!(action_of(&p, "athena_view.orders_v"), Action::NoOp);
     h.sync().await;
 
-    let mut wider = orders_table(json!([{"Name": "id", "Type": "string"}, {"Name": "total", "Type": "double"}]));
+    let mut wider = orders_table(
+        json!([{"Name": "id", "Type": "string"}, {"Name": "total", "Type": "double"}]),
+    );
     wider["spec"]["TableInput"]["Description"] = json!("orders");
     h.repo.write("resources/glue/tables/orders.json", &wider);
     let p = h.plan().await;
@@ -840,13 +843,21 @@ async fn a_column_change_re_creates_the_views_that_read_the_table() {
     // The table first, then its two views (apply orders by dependency).
     assert_eq!(
         ops,
-        ["update:glue_table", "update:athena_view", "update:athena_view"],
+        [
+            "update:glue_table",
+            "update:athena_view",
+            "update:athena_view"
+        ],
         "{ops:?}"
     );
     assert!(!h.plan().await.has_changes());
     let before = h.mutations();
     h.sync().await;
-    assert_eq!(h.mutations(), before, "the second sync calls no mutating API");
+    assert_eq!(
+        h.mutations(),
+        before,
+        "the second sync calls no mutating API"
+    );
 }
 
 fn workgroup(config: Value) -> Value {
@@ -869,8 +880,12 @@ async fn removing_a_workgroup_field_aws_cannot_clear_is_a_replace_that_says_why(
 
     let mut other_role = out.clone();
     other_role["ExecutionRole"] = json!("arn:aws:iam::123456789012:role/spark2");
-    h.repo.write("resources/athena/wg.json", &workgroup(other_role));
-    assert_eq!(action_of(&h.plan().await, "athena_workgroup.wg"), Action::Update);
+    h.repo
+        .write("resources/athena/wg.json", &workgroup(other_role));
+    assert_eq!(
+        action_of(&h.plan().await, "athena_workgroup.wg"),
+        Action::Update
+    );
 
     h.repo.write("resources/athena/wg.json", &workgroup(out));
     let p = h.plan().await;

@@ -527,14 +527,26 @@ fn config_updates(live: &Value, desired: &Value, shape: &str, updates: &str) -> 
 /// The members with no way back at all (`ExecutionRole`,
 /// `AdditionalConfiguration`, `EngineConfiguration`) are `removal_replaces`
 /// of the kind: the plan replaces the workgroup and says why.
-fn turn_off(shape: &str, key: &str, live: Option<&Value>, desired: Option<&Value>) -> Option<Value> {
+fn turn_off(
+    shape: &str,
+    key: &str,
+    live: Option<&Value>,
+    desired: Option<&Value>,
+) -> Option<Value> {
     if shape != "WorkGroupConfiguration" {
         return None;
     }
     match key {
         "MonitoringConfiguration" => {
-            let mut out = desired.and_then(Value::as_object).cloned().unwrap_or_default();
-            for block in live.and_then(Value::as_object).into_iter().flat_map(Map::keys) {
+            let mut out = desired
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for block in live
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(Map::keys)
+            {
                 out.entry(block.clone())
                     .or_insert_with(|| json!({"Enabled": false}));
             }
@@ -711,8 +723,10 @@ mod tests {
         );
         assert_eq!(
             u.get("MonitoringConfiguration"),
-            Some(&json!({"CloudWatchLoggingConfiguration": {"Enabled": false},
-                         "S3LoggingConfiguration": {"Enabled": false}}))
+            Some(
+                &json!({"CloudWatchLoggingConfiguration": {"Enabled": false},
+                         "S3LoggingConfiguration": {"Enabled": false}})
+            )
         );
     }
 

@@ -155,7 +155,10 @@ pub static KINDS: &[KindDef] = &[
         replace_paths: &["/DatabaseName", "/TableInput/Name", "/PartitionIndexes"],
         removal_replaces: &[],
         replace_needs_approval: true,
-        view_columns: &["/TableInput/StorageDescriptor/Columns", "/TableInput/PartitionKeys"],
+        view_columns: &[
+            "/TableInput/StorageDescriptor/Columns",
+            "/TableInput/PartitionKeys",
+        ],
         write_only: &["/TransactionId"],
         lowercase: &["/DatabaseName", "/TableInput/Name"],
         defaults: &[],
