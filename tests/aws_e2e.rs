@@ -1055,3 +1055,180 @@ async fn sync_counts_every_call_it_makes_as_the_emulator_logs_them() {
         }
     }
 }
+
+/// Runs `sql` in the estate's workgroup and database; Athena's final state
+/// and, when it failed, why.
+async fn query(e: &Estate, sql: &str) -> (String, String) {
+    let athena = aws_sdk_athena::Client::new(&sdk().await);
+    let id = athena
+        .start_query_execution()
+        .query_string(sql)
+        .work_group(e.name("wg"))
+        .query_execution_context(
+            aws_sdk_athena::types::QueryExecutionContext::builder()
+                .database(e.db())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("start query")
+        .query_execution_id
+        .expect("query id");
+    loop {
+        let status = athena
+            .get_query_execution()
+            .query_execution_id(&id)
+            .send()
+            .await
+            .expect("get query")
+            .query_execution
+            .and_then(|q| q.status)
+            .expect("status");
+        let state = status.state.clone().expect("state");
+        if !matches!(
+            state,
+            aws_sdk_athena::types::QueryExecutionState::Queued
+                | aws_sdk_athena::types::QueryExecutionState::Running
+        ) {
+            let why = status
+                .athena_error
+                .and_then(|a| a.error_message)
+                .or(status.state_change_reason)
+                .unwrap_or_default();
+            return (state.as_str().to_string(), why);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Issue 11, stale views: a sync that changes a table's columns re-creates
+/// the views that depend on it, in the same run, so the view can still be
+/// read (Athena answers `VIEW_IS_STALE` for a view whose stored columns no
+/// longer match its SQL, and so does the emulator); the next sync is quiet.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_column_change_re_creates_the_views_that_read_the_table() {
+    let mut v = view();
+    v["spec"]["Sql"] = json!("SELECT * FROM orders");
+    v["depends_on"] = json!(["glue_table.orders"]);
+    let e = golden("stale", vec![database(), table(), workgroup(), v.clone()]).await;
+    let (state, why) = query(&e, "SELECT * FROM orders_v").await;
+    assert_eq!(state, "SUCCEEDED", "{why}");
+
+    let mut t = table();
+    t["spec"]["TableInput"]["StorageDescriptor"]["Columns"]
+        .as_array_mut()
+        .expect("columns")
+        .push(json!({"Name": "currency", "Type": "string"}));
+    e.write(vec![database(), t, workgroup(), v]);
+    let out = e.run(&["diff"], 2);
+    assert!(
+        out.contains(
+            "~ athena_view.orders_v (update; re-created: reads glue_table.orders whose columns change)"
+        ),
+        "{out}"
+    );
+    e.sync();
+    let (state, why) = query(&e, "SELECT * FROM orders_v").await;
+    assert_eq!(
+        state, "SUCCEEDED",
+        "the view is stale after the sync: {why}"
+    );
+    e.clean();
+    e.quiet_sync();
+}
+
+/// Issue 11: a crawler's `CrawlerSecurityConfiguration` removed from the
+/// file is cleared in AWS (UpdateCrawler with `""`), and the next sync is
+/// quiet.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_removed_crawler_security_configuration_is_cleared() {
+    let mut c = crawler();
+    c["spec"]["CrawlerSecurityConfiguration"] = json!("lake-kms");
+    let e = golden("csc", vec![role(), database(), c]).await;
+    e.write(vec![role(), database(), crawler()]);
+    let out = e.run(&["diff"], 2);
+    assert!(out.contains("~ glue_crawler.orders (update)"), "{out}");
+    e.sync();
+    let live = aws_sdk_glue::Client::new(&sdk().await)
+        .get_crawler()
+        .name(e.name("orders"))
+        .send()
+        .await
+        .expect("get crawler")
+        .crawler
+        .expect("crawler");
+    assert!(
+        live.crawler_security_configuration
+            .is_none_or(|s| s.is_empty()),
+        "security configuration not cleared"
+    );
+    e.clean();
+    e.quiet_sync();
+}
+
+/// Issue 11, workgroup fields without a `Remove*` flag: a monitoring
+/// configuration removed from the file is switched off (each logging block
+/// sent with `Enabled: false`, as Terraform does); an `ExecutionRole`
+/// removed, which AWS cannot clear, replaces the workgroup and the plan
+/// says why. Each sync is followed by a clean diff and a quiet sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn workgroup_fields_without_a_remove_flag_are_cleared_honestly() {
+    let mut w = workgroup();
+    w["spec"]["Configuration"]["MonitoringConfiguration"] = json!({
+        "CloudWatchLoggingConfiguration": {"Enabled": true, "LogGroup": "/athena/twh"}});
+    w["spec"]["Configuration"]["ExecutionRole"] =
+        json!("arn:aws:iam::123456789012:role/athena-spark");
+    let e = golden("wgrm", vec![workgroup_with(&w, &[])]).await;
+
+    e.write(vec![workgroup_with(&w, &["MonitoringConfiguration"])]);
+    let out = e.run(&["diff"], 2);
+    assert!(out.contains("~ athena_workgroup.wg (update)"), "{out}");
+    e.sync();
+    let logging = workgroup_config(&e)
+        .await
+        .monitoring_configuration
+        .and_then(|m| m.cloud_watch_logging_configuration);
+    assert_eq!(logging.map(|l| l.enabled), Some(false), "logging still on");
+    e.clean();
+    e.quiet_sync();
+
+    e.write(vec![workgroup_with(
+        &w,
+        &["MonitoringConfiguration", "ExecutionRole"],
+    )]);
+    let out = e.run(&["diff"], 2);
+    assert!(
+        out.contains("-/+ athena_workgroup.wg (replace; Configuration.ExecutionRole cannot be removed in place"),
+        "{out}"
+    );
+    e.sync();
+    assert_eq!(
+        workgroup_config(&e).await.execution_role,
+        None,
+        "execution role not cleared"
+    );
+    e.clean();
+    e.quiet_sync();
+}
+
+async fn workgroup_config(e: &Estate) -> aws_sdk_athena::types::WorkGroupConfiguration {
+    aws_sdk_athena::Client::new(&sdk().await)
+        .get_work_group()
+        .work_group(e.name("wg"))
+        .send()
+        .await
+        .expect("get wg")
+        .work_group
+        .and_then(|w| w.configuration)
+        .expect("config")
+}
+
+fn workgroup_with(w: &Value, without: &[&str]) -> Value {
+    let mut w = w.clone();
+    for k in without {
+        w["spec"]["Configuration"]
+            .as_object_mut()
+            .map(|c| c.remove(*k));
+    }
+    w
+}

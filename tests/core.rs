@@ -884,3 +884,157 @@ async fn adopt_from_cloudformation_opts_in_and_removal_never_deletes() {
         errors(&p)
     );
 }
+
+fn orders_table(columns: Value) -> Value {
+    json!({"type": "glue_table", "name": "orders", "spec": {
+        "DatabaseName": "${ref:glue_database.warehouse.name}",
+        "TableInput": {"Name": "orders", "TableType": "EXTERNAL_TABLE",
+            "StorageDescriptor": {"Columns": columns, "Location": "s3://${var.lake_bucket}/orders/"}}}})
+}
+
+fn views_reading_orders() -> Value {
+    json!({"resources": [
+        {"type": "athena_view", "name": "orders_v", "spec": {
+            "Name": "orders_v", "Database": "${ref:glue_database.warehouse.name}", "WorkGroup": "primary",
+            "Sql": "SELECT * FROM orders"}, "depends_on": ["glue_table.orders"]},
+        {"type": "athena_view", "name": "orders_daily", "spec": {
+            "Name": "orders_daily", "Database": "${ref:glue_database.warehouse.name}", "WorkGroup": "primary",
+            "Sql": "SELECT count(*) AS n FROM orders_v"}, "depends_on": ["athena_view.orders_v"]},
+        {"type": "athena_view", "name": "unrelated", "spec": {
+            "Name": "unrelated", "Database": "${ref:glue_database.warehouse.name}", "WorkGroup": "primary",
+            "Sql": "SELECT 1 AS one"}}]})
+}
+
+/// Issue 11, stale views: Athena refuses to read a view once the columns of
+/// what it reads change (`VIEW_IS_STALE`) until it is re-created. A sync
+/// that changes a table's columns re-creates the views that depend on it,
+/// and the views that read those, in the same run; the plan says why; the
+/// next sync is quiet.
+#[tokio::test]
+async fn a_column_change_re_creates_the_views_that_read_the_table() {
+    let repo = Repo::new();
+    repo.small_estate();
+    repo.write(
+        "resources/glue/tables/orders.json",
+        &orders_table(json!([{"Name": "id", "Type": "string"}])),
+    );
+    repo.write("resources/athena/views.json", &views_reading_orders());
+    let h = Harness::new(repo);
+    let (_, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+
+    // A change that is not to the columns leaves the views alone.
+    let mut described = orders_table(json!([{"Name": "id", "Type": "string"}]));
+    described["spec"]["TableInput"]["Description"] = json!("orders");
+    h.repo
+        .write("resources/glue/tables/orders.json", &described);
+    let p = h.plan().await;
+    assert_eq!(
+        action_of(&p, "glue_table.orders"),
+        Action::Update,
+        "{}",
+        twh::plan::render::human(&p, twh::plan::render::Style { color: false })
+    );
+    assert_eq!(action_of(&p, "athena_view.orders_v"), Action::NoOp);
+    h.sync().await;
+
+    let mut wider = orders_table(
+        json!([{"Name": "id", "Type": "string"}, {"Name": "total", "Type": "double"}]),
+    );
+    wider["spec"]["TableInput"]["Description"] = json!("orders");
+    h.repo.write("resources/glue/tables/orders.json", &wider);
+    let p = h.plan().await;
+    assert_eq!(action_of(&p, "glue_table.orders"), Action::Update);
+    let v = change(&p, "athena_view.orders_v");
+    assert_eq!(v.action, Action::Update);
+    assert_eq!(
+        v.reason.as_deref(),
+        Some("re-created: reads glue_table.orders whose columns change")
+    );
+    let daily = change(&p, "athena_view.orders_daily");
+    assert_eq!(daily.action, Action::Update);
+    assert_eq!(
+        daily.reason.as_deref(),
+        Some("re-created: reads athena_view.orders_v, which is re-created")
+    );
+    assert_eq!(action_of(&p, "athena_view.unrelated"), Action::NoOp);
+    let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
+    assert!(
+        human.contains(
+            "~ athena_view.orders_v (update; re-created: reads glue_table.orders whose columns change)"
+        ),
+        "{human}"
+    );
+
+    let before = h.mem.world().calls.iter().filter(|c| c.mutating).count();
+    let (_, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+    let ops: Vec<String> = h
+        .mem
+        .world()
+        .calls
+        .iter()
+        .filter(|c| c.mutating)
+        .skip(before)
+        .map(|c| c.operation.clone())
+        .collect();
+    // The table first, then its two views (apply orders by dependency).
+    assert_eq!(
+        ops,
+        [
+            "update:glue_table",
+            "update:athena_view",
+            "update:athena_view"
+        ],
+        "{ops:?}"
+    );
+    assert!(!h.plan().await.has_changes());
+    let before = h.mutations();
+    h.sync().await;
+    assert_eq!(
+        h.mutations(),
+        before,
+        "the second sync calls no mutating API"
+    );
+}
+
+fn workgroup(config: Value) -> Value {
+    json!({"type": "athena_workgroup", "name": "wg", "spec": {"Name": "wg-${env}", "Configuration": config}})
+}
+
+/// Issue 11, workgroup fields that cannot be cleared: UpdateWorkGroup has
+/// no `Remove*` flag for `ExecutionRole`, so removing it from the file was
+/// an update that left it in place, planned again on every sync. Removing
+/// it is a replace that names the field; changing it stays an update.
+#[tokio::test]
+async fn removing_a_workgroup_field_aws_cannot_clear_is_a_replace_that_says_why() {
+    let repo = Repo::new();
+    let out = json!({"ResultConfiguration": {"OutputLocation": "s3://b/athena/"}});
+    let mut with_role = out.clone();
+    with_role["ExecutionRole"] = json!("arn:aws:iam::123456789012:role/spark");
+    repo.write("resources/athena/wg.json", &workgroup(with_role.clone()));
+    let h = Harness::new(repo);
+    h.sync().await;
+
+    let mut other_role = out.clone();
+    other_role["ExecutionRole"] = json!("arn:aws:iam::123456789012:role/spark2");
+    h.repo
+        .write("resources/athena/wg.json", &workgroup(other_role));
+    assert_eq!(
+        action_of(&h.plan().await, "athena_workgroup.wg"),
+        Action::Update
+    );
+
+    h.repo.write("resources/athena/wg.json", &workgroup(out));
+    let p = h.plan().await;
+    let c = change(&p, "athena_workgroup.wg");
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(c.replace_paths, ["Configuration.ExecutionRole"]);
+    assert_eq!(
+        c.reason.as_deref(),
+        Some("Configuration.ExecutionRole cannot be removed in place (AWS has no way to clear it)")
+    );
+    let (_, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+    assert!(!h.plan().await.has_changes());
+}

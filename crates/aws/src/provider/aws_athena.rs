@@ -486,6 +486,9 @@ fn strip_echoed_defaults(spec: &mut Map<String, Value>) {
     if let Some(Value::Object(ev)) = cfg.get_mut("EngineVersion") {
         ev.remove("EffectiveEngineVersion");
     }
+    // "returned by GetWorkGroup and is ignored on write" (botocore model):
+    // output-only, although the input shape has it.
+    cfg.remove("SystemTableStatuses");
     cfg.retain(|_, v| !matches!(v, Value::Object(m) if m.is_empty()));
 }
 
@@ -498,6 +501,10 @@ fn config_updates(live: &Value, desired: &Value, shape: &str, updates: &str) -> 
     let desired = desired.as_object().unwrap_or(&empty);
     let mut out = Map::new();
     for (k, v) in desired {
+        if let Some(off) = turn_off(shape, k, live.get(k), Some(v)) {
+            out.insert(k.clone(), off);
+            continue;
+        }
         let nested = format!("{k}Updates");
         match (
             member_shape(&SHAPES, shape, k),
@@ -520,7 +527,9 @@ fn config_updates(live: &Value, desired: &Value, shape: &str, updates: &str) -> 
         }
         let remove = format!("Remove{k}");
         let nested = format!("{k}Updates");
-        if has_member(&SHAPES, updates, &remove) {
+        if let Some(off) = turn_off(shape, k, Some(v), None) {
+            out.insert(k.clone(), off);
+        } else if has_member(&SHAPES, updates, &remove) {
             out.insert(remove, Value::Bool(true));
         } else if let (Some(inner), Some(inner_updates)) = (
             member_shape(&SHAPES, shape, k),
@@ -531,6 +540,60 @@ fn config_updates(live: &Value, desired: &Value, shape: &str, updates: &str) -> 
         }
     }
     out
+}
+
+/// Two workgroup members have no `Remove*` flag but can be switched off,
+/// which is what removing them from the file asks for:
+///
+/// - `MonitoringConfiguration` is sent whole, each logging block the file
+///   dropped as `{"Enabled": false}`. `Enabled` is the one required member
+///   of every block (botocore model), and Terraform's aws_athena_workgroup
+///   does the same when a block is removed ("When monitoring_configuration
+///   block is removed ... the cloud_watch_logging_configuration is
+///   disabled").
+/// - `QueryResultsS3AccessGrantsConfiguration` removed is sent as
+///   `EnableS3AccessGrants: false` with AWS's own `AuthenticationType` (both
+///   are required members).
+///
+/// What AWS then holds (a disabled block) is recorded after the sync and is
+/// not a change afterwards (three-way plan). `None` for every other member.
+/// The members with no way back at all (`ExecutionRole`,
+/// `AdditionalConfiguration`, `EngineConfiguration`) are `removal_replaces`
+/// of the kind: the plan replaces the workgroup and says why.
+fn turn_off(
+    shape: &str,
+    key: &str,
+    live: Option<&Value>,
+    desired: Option<&Value>,
+) -> Option<Value> {
+    if shape != "WorkGroupConfiguration" {
+        return None;
+    }
+    match key {
+        "MonitoringConfiguration" => {
+            let mut out = desired
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            for block in live
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(Map::keys)
+            {
+                out.entry(block.clone())
+                    .or_insert_with(|| json!({"Enabled": false}));
+            }
+            Some(Value::Object(out))
+        }
+        "QueryResultsS3AccessGrantsConfiguration" if desired.is_none() => {
+            let live = live?;
+            Some(json!({
+                "EnableS3AccessGrants": false,
+                "AuthenticationType": live.get("AuthenticationType").cloned().unwrap_or(json!("DIRECTORY_IDENTITY")),
+            }))
+        }
+        _ => None,
+    }
 }
 
 /// The `athena_view` spec of a Glue table holding a Presto view; `None`
@@ -656,6 +719,47 @@ mod tests {
             Value::Object(u),
             json!({"ResultConfigurationUpdates": {"OutputLocation": "s3://b/", "RemoveExpectedBucketOwner": true},
                    "RemoveBytesScannedCutoffPerQuery": true})
+        );
+    }
+
+    /// Issue 11: MonitoringConfiguration and
+    /// QueryResultsS3AccessGrantsConfiguration have no `Remove*` flag, so
+    /// removing them from the file sent nothing and they stayed on.
+    #[test]
+    fn members_without_a_remove_flag_are_switched_off() {
+        let live = json!({"MonitoringConfiguration": {
+                              "CloudWatchLoggingConfiguration": {"Enabled": true, "LogGroup": "/a"},
+                              "S3LoggingConfiguration": {"Enabled": true, "LogLocation": "s3://b/"}},
+                          "QueryResultsS3AccessGrantsConfiguration": {
+                              "EnableS3AccessGrants": true, "AuthenticationType": "DIRECTORY_IDENTITY"}});
+        let desired = json!({"MonitoringConfiguration": {
+                                 "S3LoggingConfiguration": {"Enabled": true, "LogLocation": "s3://c/"}}});
+        let u = config_updates(
+            &live,
+            &desired,
+            "WorkGroupConfiguration",
+            "WorkGroupConfigurationUpdates",
+        );
+        assert_eq!(
+            Value::Object(u),
+            json!({"MonitoringConfiguration": {
+                       "CloudWatchLoggingConfiguration": {"Enabled": false},
+                       "S3LoggingConfiguration": {"Enabled": true, "LogLocation": "s3://c/"}},
+                   "QueryResultsS3AccessGrantsConfiguration": {
+                       "EnableS3AccessGrants": false, "AuthenticationType": "DIRECTORY_IDENTITY"}})
+        );
+        let u = config_updates(
+            &live,
+            &json!({}),
+            "WorkGroupConfiguration",
+            "WorkGroupConfigurationUpdates",
+        );
+        assert_eq!(
+            u.get("MonitoringConfiguration"),
+            Some(
+                &json!({"CloudWatchLoggingConfiguration": {"Enabled": false},
+                         "S3LoggingConfiguration": {"Enabled": false}})
+            )
         );
     }
 

@@ -447,20 +447,7 @@ impl GlueProvider {
             Value::Object(m)
         };
         if normalize(kind, &strip_tags(spec)) != normalize(kind, &strip_tags(live)) {
-            let mut body = obj(&project(&SHAPES, "UpdateCrawlerRequest", spec));
-            for (pointer, default) in kind.defaults {
-                let key = pointer.trim_start_matches('/');
-                if !body.contains_key(key)
-                    && let Ok(d) = serde_json::from_str::<Value>(default)
-                {
-                    body.insert(key.to_string(), d);
-                }
-            }
-            for key in ["Schedule", "TablePrefix", "Configuration", "Description"] {
-                if !body.contains_key(key) && live.get(key).is_some() {
-                    body.insert(key.into(), json!(""));
-                }
-            }
+            let body = update_crawler_body(kind, spec, live);
             let req: types::UpdateCrawlerRequest =
                 from_json(Value::Object(body), "UpdateCrawlerRequest")?;
             let b =
@@ -622,6 +609,39 @@ impl GlueProvider {
 /// A batch read must account for every name asked: found or listed as not
 /// found. A name in neither means the answer was cut short or mangled, and
 /// taking it as "absent" would make the plan create a duplicate.
+/// The UpdateCrawler body turning `live` into `spec`. UpdateCrawler keeps
+/// a member that is absent, so the whole desired body is sent, with the
+/// server defaults for the policies the file leaves out, and `""` for each
+/// string member the file dropped: that is how UpdateCrawler clears
+/// `Schedule`, `TablePrefix` and `Configuration` (Terraform's
+/// `updateCrawlerInput` sends `""` for them), and the same holds for
+/// `Description` and `CrawlerSecurityConfiguration`, whose shapes take a
+/// zero-length string (`DescriptionStringRemovable`, `min: 0`, and
+/// `CrawlerSecurityConfiguration`, `min: 0`, in the Glue model).
+fn update_crawler_body(kind: &KindDef, spec: &Value, live: &Value) -> Map<String, Value> {
+    let mut body = obj(&project(&SHAPES, "UpdateCrawlerRequest", spec));
+    for (pointer, default) in kind.defaults {
+        let key = pointer.trim_start_matches('/');
+        if !body.contains_key(key)
+            && let Ok(d) = serde_json::from_str::<Value>(default)
+        {
+            body.insert(key.to_string(), d);
+        }
+    }
+    for key in [
+        "Schedule",
+        "TablePrefix",
+        "Configuration",
+        "Description",
+        "CrawlerSecurityConfiguration",
+    ] {
+        if !body.contains_key(key) && live.get(key).is_some() {
+            body.insert(key.into(), json!(""));
+        }
+    }
+    body
+}
+
 /// Reads `ids` through a Glue batch-get API (`BatchGetCrawlers`,
 /// `BatchGetJobs`), `BATCH` names a call, concurrently. `get` makes one call
 /// and returns what it found, by name, and the names AWS lists as not found;
@@ -763,5 +783,28 @@ impl Provider for GlueProvider {
             "glue_job" => self.list_jobs(kind.name).await,
             other => Err(unsupported(other, SVC)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11: a `CrawlerSecurityConfiguration` removed from the file was
+    /// left out of UpdateCrawler, which keeps what is absent, so it could
+    /// never be cleared.
+    #[test]
+    fn members_the_file_dropped_are_cleared_with_empty_strings() {
+        let kind = twh_core::kinds::kind("glue_crawler").expect("kind");
+        let spec = json!({"Name": "c", "Role": "r", "DatabaseName": "db",
+                          "Targets": {"S3Targets": [{"Path": "s3://b/"}]}});
+        let mut live = spec.clone();
+        live["CrawlerSecurityConfiguration"] = json!("sec");
+        live["TablePrefix"] = json!("raw_");
+        let body = update_crawler_body(kind, &spec, &live);
+        assert_eq!(body.get("CrawlerSecurityConfiguration"), Some(&json!("")));
+        assert_eq!(body.get("TablePrefix"), Some(&json!("")));
+        // Nothing to clear where AWS holds nothing.
+        assert_eq!(body.get("Schedule"), None);
     }
 }

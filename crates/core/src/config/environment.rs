@@ -378,6 +378,7 @@ mod pattern_tests {
                 variables: BTreeMap::new(),
                 state: StateBackend::Local,
                 extract: None,
+                cloudformation: None,
             };
             assert_eq!(account.is_match(a), check(&env).is_empty(), "{a:?}");
         }
@@ -389,6 +390,7 @@ mod pattern_tests {
                 variables: BTreeMap::from([(v.to_string(), Value::Null)]),
                 state: StateBackend::Local,
                 extract: None,
+                cloudformation: None,
             };
             assert_eq!(var.is_match(v), check(&env).is_empty(), "{v:?}");
         }

@@ -56,9 +56,21 @@ pub struct KindDef {
     pub account_field: Option<&'static str>,
     /// Spec fields AWS cannot change in place: a change means replace.
     pub replace_paths: &'static [&'static str],
+    /// Spec fields AWS can set and change in place but never remove (the
+    /// update call has no `Remove*` flag for them and refuses an empty
+    /// value): removing one from the file means replace, and the plan says
+    /// which field forces it.
+    pub removal_replaces: &'static [&'static str],
     /// Replacing breaks what is built on it (analyses, partitions): only with
     /// `--allow-replace`.
     pub replace_needs_approval: bool,
+    /// Spec fields that fix the columns Athena views read from this resource
+    /// (a table's columns, a view's SQL). Athena stores a view's columns
+    /// when it is created and refuses to read it once they no longer match
+    /// (`VIEW_IS_STALE`), so a change to one re-creates, in the same run,
+    /// every declared view that depends on this resource (see
+    /// `plan::stale_views`).
+    pub view_columns: &'static [&'static str],
     /// Spec fields AWS accepts but never returns (credentials): compared
     /// against the last applied value, never against live.
     pub write_only: &'static [&'static str],
@@ -121,7 +133,9 @@ pub static KINDS: &[KindDef] = &[
         arn: "arn:aws:glue:{region}:{account}:database/{id}",
         account_field: Some("/CatalogId"),
         replace_paths: &["/DatabaseInput/Name"],
+        removal_replaces: &[],
         replace_needs_approval: true,
+        view_columns: &[],
         write_only: &[],
         lowercase: &["/DatabaseInput/Name"],
         defaults: &[],
@@ -139,7 +153,12 @@ pub static KINDS: &[KindDef] = &[
         arn: "arn:aws:glue:{region}:{account}:table/{0}/{1}",
         account_field: Some("/CatalogId"),
         replace_paths: &["/DatabaseName", "/TableInput/Name", "/PartitionIndexes"],
+        removal_replaces: &[],
         replace_needs_approval: true,
+        view_columns: &[
+            "/TableInput/StorageDescriptor/Columns",
+            "/TableInput/PartitionKeys",
+        ],
         write_only: &["/TransactionId"],
         lowercase: &["/DatabaseName", "/TableInput/Name"],
         defaults: &[],
@@ -157,7 +176,9 @@ pub static KINDS: &[KindDef] = &[
         arn: "arn:aws:glue:{region}:{account}:crawler/{id}",
         account_field: None,
         replace_paths: &["/Name"],
+        removal_replaces: &[],
         replace_needs_approval: false,
+        view_columns: &[],
         write_only: &[],
         lowercase: &["/DatabaseName"],
         defaults: &[
@@ -198,7 +219,9 @@ pub static KINDS: &[KindDef] = &[
         arn: "arn:aws:glue:{region}:{account}:job/{id}",
         account_field: None,
         replace_paths: &["/Name"],
+        removal_replaces: &[],
         replace_needs_approval: false,
+        view_columns: &[],
         write_only: &[],
         lowercase: &[],
         // GetJob echoes these server defaults.
@@ -222,8 +245,21 @@ pub static KINDS: &[KindDef] = &[
         identity: &["/Name"],
         arn: "arn:aws:athena:{region}:{account}:workgroup/{id}",
         account_field: None,
-        replace_paths: &["/Name"],
+        // UpdateWorkGroup cannot touch IdentityCenterConfiguration at all
+        // (WorkGroupConfigurationUpdates has no such member), nor remove
+        // the three below (no `Remove*` flag; RoleArn and NameString refuse
+        // `""`; Terraform's aws_athena_workgroup sends them only when set,
+        // so it cannot clear them either). MonitoringConfiguration and
+        // QueryResultsS3AccessGrantsConfiguration are turned off instead
+        // (see `aws_athena::config_updates`).
+        replace_paths: &["/Name", "/Configuration/IdentityCenterConfiguration"],
+        removal_replaces: &[
+            "/Configuration/ExecutionRole",
+            "/Configuration/AdditionalConfiguration",
+            "/Configuration/EngineConfiguration",
+        ],
         replace_needs_approval: false,
+        view_columns: &[],
         write_only: &[],
         lowercase: &[],
         // GetWorkGroup echoes these when a configuration is set, and State
@@ -256,7 +292,9 @@ pub static KINDS: &[KindDef] = &[
         arn: "arn:aws:glue:{region}:{account}:table/{0}/{1}",
         account_field: None,
         replace_paths: &["/Database", "/Name"],
+        removal_replaces: &[],
         replace_needs_approval: false,
+        view_columns: &["/Sql"],
         write_only: &["/WorkGroup"],
         lowercase: &["/Database", "/Name"],
         defaults: &[("/Catalog", r#""AwsDataCatalog""#)],
@@ -274,7 +312,9 @@ pub static KINDS: &[KindDef] = &[
         arn: "arn:aws:quicksight:{region}:{account}:datasource/{id}",
         account_field: Some("/AwsAccountId"),
         replace_paths: &["/DataSourceId", "/Type"],
+        removal_replaces: &[],
         replace_needs_approval: false,
+        view_columns: &[],
         write_only: &["/Credentials"],
         lowercase: &[],
         defaults: &[("/SslProperties", r#"{"DisableSsl":false}"#)],
@@ -292,7 +332,9 @@ pub static KINDS: &[KindDef] = &[
         arn: "arn:aws:quicksight:{region}:{account}:dataset/{id}",
         account_field: Some("/AwsAccountId"),
         replace_paths: &["/DataSetId"],
+        removal_replaces: &[],
         replace_needs_approval: true,
+        view_columns: &[],
         write_only: &[],
         lowercase: &[],
         defaults: &[(
@@ -330,7 +372,9 @@ pub static KINDS: &[KindDef] = &[
         arn: "arn:aws:iam::{account}:role{path}{id}",
         account_field: None,
         replace_paths: &["/RoleName", "/Path"],
+        removal_replaces: &[],
         replace_needs_approval: false,
+        view_columns: &[],
         write_only: &[],
         lowercase: &[],
         defaults: &[("/Path", r#""/""#), ("/MaxSessionDuration", "3600")],
@@ -348,7 +392,9 @@ pub static KINDS: &[KindDef] = &[
         arn: "",
         account_field: None,
         replace_paths: &[],
+        removal_replaces: &[],
         replace_needs_approval: false,
+        view_columns: &[],
         write_only: &[],
         lowercase: &[],
         defaults: &[],

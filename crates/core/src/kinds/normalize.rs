@@ -132,7 +132,9 @@ fn sort_at(v: &mut Value, segments: &[&str]) {
 /// name (including path without leading slash), or ARN"; docs/AWS_EVIDENCE.md
 /// §2). A role with a path named without it is another role to Glue and
 /// stays a difference. `Configuration` is JSON in a string and is compared
-/// as JSON; an empty `TablePrefix`/`Schedule` is the same as none.
+/// as JSON; an empty `TablePrefix`/`Schedule`/`Description`/
+/// `CrawlerSecurityConfiguration` is the same as none (`""` is how
+/// UpdateCrawler clears them).
 pub fn glue_crawler(v: &mut Value) {
     if let Some(Value::String(role)) = v.get_mut("Role")
         && let Some(name) = role
@@ -148,7 +150,7 @@ pub fn glue_crawler(v: &mut Value) {
             "TablePrefix",
             "Schedule",
             "Description",
-            "SecurityConfiguration",
+            "CrawlerSecurityConfiguration",
         ] {
             if m.get(key).and_then(Value::as_str) == Some("") {
                 m.remove(key);
@@ -455,6 +457,19 @@ mod tests {
         );
         let bare = json!({"Name": "c", "Role": "arn:aws:iam::123456789012:role/crawler"});
         assert_eq!(normalize(k, &bare)["Role"], json!("crawler"));
+    }
+
+    /// Issue 11: the list named `SecurityConfiguration`, a key crawlers do
+    /// not have, so a crawler whose security configuration was cleared
+    /// (read back as `""`) differed from a file without one.
+    #[test]
+    fn a_cleared_crawler_security_configuration_equals_none() {
+        let k = kind("glue_crawler").expect("kind");
+        let file = json!({"Name": "c"});
+        let live = json!({"Name": "c", "CrawlerSecurityConfiguration": ""});
+        assert_eq!(normalize(k, &file), normalize(k, &live));
+        let set = json!({"Name": "c", "CrawlerSecurityConfiguration": "sec"});
+        assert_ne!(normalize(k, &file), normalize(k, &set));
     }
 
     #[test]

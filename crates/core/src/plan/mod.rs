@@ -123,6 +123,10 @@ pub struct Change {
     /// plan.json` sees a live value changed since the plan.
     #[serde(skip)]
     pub live_cmp: Option<Value>,
+    /// A field in the kind's `view_columns` changes (a table's columns, a
+    /// view's SQL): the views that read it must be re-created.
+    #[serde(skip)]
+    pub reshapes: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -381,8 +385,10 @@ pub async fn plan(
             observed: None,
             live_raw: live_v.cloned(),
             live_cmp: live_v.map(|l| normalize(kind, l)),
+            reshapes: false,
         });
     }
+    stale_views(&mut changes, cfg);
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     let mut summary = Summary::default();
     for c in &changes {
@@ -513,17 +519,35 @@ fn compare(
             }
         }
         Some(l) if managed_before => {
-            let paths: Vec<String> = kind
+            let changed: Vec<String> = kind
                 .replace_paths
                 .iter()
                 .filter(|p| l.pointer(p) != expected.pointer(p))
                 .map(|p| crate::pointer::display_path(p))
                 .collect();
+            // Set in AWS, gone from the file, and AWS has no way to clear it
+            // in place: only a new resource is without it.
+            let removed: Vec<String> = kind
+                .removal_replaces
+                .iter()
+                .filter(|p| l.pointer(p).is_some() && expected.pointer(p).is_none())
+                .map(|p| crate::pointer::display_path(p))
+                .collect();
+            let mut reasons = Vec::new();
+            if !changed.is_empty() {
+                reasons.push(format!("{} cannot change in place", changed.join(", ")));
+            }
+            if !removed.is_empty() {
+                reasons.push(format!(
+                    "{} cannot be removed in place (AWS has no way to clear it)",
+                    removed.join(", ")
+                ));
+            }
+            let paths: Vec<String> = changed.into_iter().chain(removed).collect();
             if paths.is_empty() {
                 (Action::Update, paths, None)
             } else {
-                let reason = format!("{} cannot change in place", paths.join(", "));
-                (Action::Replace, paths, Some(reason))
+                (Action::Replace, paths, Some(reasons.join("; ")))
             }
         }
         Some(_) => (
@@ -541,6 +565,12 @@ fn compare(
     // Shown: live (or, for a resource deleted outside twh, what it was)
     // against what AWS should hold, so AWS's own forms are not shown as
     // changes either.
+    let reshapes = matches!(action, Action::Update | Action::Replace)
+        && live_cmp.as_ref().is_some_and(|l| {
+            kind.view_columns
+                .iter()
+                .any(|p| l.pointer(p) != expected.pointer(p))
+        });
     let before = live_cmp
         .clone()
         .or_else(|| baseline.cloned().filter(|_| drifted));
@@ -571,6 +601,7 @@ fn compare(
             .flatten(),
         live_raw: live.cloned(),
         live_cmp,
+        reshapes,
     }
 }
 
@@ -600,6 +631,62 @@ fn join_reasons(a: Option<String>, b: Option<String>) -> Option<String> {
     match (a, b) {
         (Some(a), Some(b)) => Some(format!("{a}; {b}")),
         (a, b) => a.or(b),
+    }
+}
+
+/// Athena stores a view's columns when the view is created, and a query
+/// that reads the view fails with `VIEW_IS_STALE` once the columns its SQL
+/// gives no longer match them (Trino re-analyses the stored SQL on every
+/// read; AWS's advice is to re-create the view). So when a change alters
+/// what a view reads (a table's columns, another view's SQL), every
+/// declared view that depends on it and would otherwise be left alone is
+/// re-created in the same run, after the change (apply orders it after its
+/// dependencies), and so on down through views that read those views.
+///
+/// "Depends on" is the graph: `${ref:...}` and `depends_on`, which also
+/// order the apply. The view's SQL is not parsed for table names: a name
+/// there is resolved against the view's database at query time, may be a
+/// CTE or an alias, and may be built from `${env}`, so matching it against
+/// declared tables would miss some views and re-create others for nothing.
+fn stale_views(changes: &mut [Change], cfg: &Config) {
+    let mut reshaped: BTreeSet<Address> = changes
+        .iter()
+        .filter(|c| c.reshapes)
+        .map(|c| c.address.clone())
+        .collect();
+    loop {
+        let mut progressed = false;
+        for c in changes.iter_mut() {
+            if c.kind != "athena_view"
+                || reshaped.contains(&c.address)
+                || matches!(c.action, Action::Delete | Action::Forget)
+            {
+                continue;
+            }
+            let Some(read) = cfg
+                .graph
+                .dependencies(&c.address)
+                .find(|d| reshaped.contains(*d))
+                .cloned()
+            else {
+                continue;
+            };
+            if c.action == Action::NoOp {
+                c.action = Action::Update;
+                c.reason = Some(if read.kind == "athena_view" {
+                    format!("re-created: reads {read}, which is re-created")
+                } else {
+                    format!("re-created: reads {read} whose columns change")
+                });
+            }
+            // Re-created either way (every view change is CREATE OR
+            // REPLACE VIEW), so what reads it must follow.
+            reshaped.insert(c.address.clone());
+            progressed = true;
+        }
+        if !progressed {
+            return;
+        }
     }
 }
 
