@@ -869,6 +869,7 @@ async fn a_moved_list_chains_and_a_move_state_does_not_know_is_a_no_op() {
         Some("glue_crawler.orders")
     );
     // A new estate never had the old addresses: the moves do nothing there.
+    h.repo.remove("state/dev.json");
     let fresh = Harness::new(h.repo);
     let p = fresh.plan().await;
     assert!(!p.errors.has_errors(), "{:?}", p.errors);
