@@ -723,7 +723,8 @@ async fn renames_are_moves_and_identity_changes_need_allow_replace() {
     let mut c = crawler();
     c["name"] = json!("ticket_orders");
     e.write(vec![role(), database()]);
-    e.repo.write("resources/glue/crawlers/ticket_orders.json", &c);
+    e.repo
+        .write("resources/glue/crawlers/ticket_orders.json", &c);
     let out = e.run(&["diff"], 2);
     assert!(
         out.contains("> glue_crawler.ticket_orders (moved from glue_crawler.orders)"),
@@ -734,10 +735,21 @@ async fn renames_are_moves_and_identity_changes_need_allow_replace() {
         "{out}"
     );
     let out = e.sync();
-    assert!(out.contains(" 0 mutating)"), "a move calls AWS for nothing:\n{out}");
+    assert!(
+        out.contains(" 0 mutating)"),
+        "a move calls AWS for nothing:\n{out}"
+    );
     e.clean();
 
-    let out = e.run(&["state", "mv", "glue_crawler.ticket_orders", "glue_crawler.orders"], 0);
+    let out = e.run(
+        &[
+            "state",
+            "mv",
+            "glue_crawler.ticket_orders",
+            "glue_crawler.orders",
+        ],
+        0,
+    );
     assert!(out.contains("nothing in AWS changed"), "{out}");
     e.repo.remove("resources/glue/crawlers/ticket_orders.json");
     e.write(vec![role(), database(), crawler()]);
@@ -755,7 +767,10 @@ async fn renames_are_moves_and_identity_changes_need_allow_replace() {
             && out.contains("--allow-replace"),
         "{out}"
     );
-    assert!(e.managed().contains(&format!("iam_role twh-crawler-{}", e.env)));
+    assert!(
+        e.managed()
+            .contains(&format!("iam_role twh-crawler-{}", e.env))
+    );
     e.run(&["sync", "--auto-approve", "--allow-replace"], 0);
     e.clean();
 }

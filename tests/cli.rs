@@ -463,7 +463,10 @@ fn an_unreadable_state_shows_its_cause_and_a_hint() {
 fn state_mv_renames_a_record_and_refuses_what_it_cannot_move() {
     let repo = Repo::new();
     repo.small_estate();
-    let o = twh(&repo).args(["sync", "--auto-approve"]).output().expect("run");
+    let o = twh(&repo)
+        .args(["sync", "--auto-approve"])
+        .output()
+        .expect("run");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let refused = |args: &[&str], want: &str| {
         let o = twh(&repo).args(args).output().expect("run");
@@ -488,7 +491,12 @@ fn state_mv_renames_a_record_and_refuses_what_it_cannot_move() {
     );
     let before = std::fs::read_to_string(repo.file("aws.json")).expect("world");
     let o = twh(&repo)
-        .args(["state", "mv", "glue_crawler.orders", "glue_crawler.ticket_orders"])
+        .args([
+            "state",
+            "mv",
+            "glue_crawler.orders",
+            "glue_crawler.ticket_orders",
+        ])
         .output()
         .expect("run");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -503,6 +511,11 @@ fn state_mv_renames_a_record_and_refuses_what_it_cannot_move() {
     let o = twh(&repo).arg("diff").output().expect("run");
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let after = std::fs::read_to_string(repo.file("aws.json")).expect("world");
-    let resources = |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("json")["resources"].clone();
-    assert_eq!(resources(&before), resources(&after), "nothing in AWS changed");
+    let resources =
+        |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("json")["resources"].clone();
+    assert_eq!(
+        resources(&before),
+        resources(&after),
+        "nothing in AWS changed"
+    );
 }

@@ -773,7 +773,12 @@ async fn renaming_a_resource_moves_its_record_and_calls_no_mutation() {
         .clone();
     assert!(observed.is_some());
     // Only the name in the files changes: no moved_from, no file move.
-    rename_crawler(&h, "resources/glue/crawlers/orders.json", "ticket_orders", |_| {});
+    rename_crawler(
+        &h,
+        "resources/glue/crawlers/orders.json",
+        "ticket_orders",
+        |_| {},
+    );
     let p = h.plan().await;
     assert!(!p.errors.has_errors(), "{:?}", p.errors);
     let c = change(&p, "glue_crawler.ticket_orders");
@@ -787,7 +792,10 @@ async fn renaming_a_resource_moves_its_record_and_calls_no_mutation() {
             .iter()
             .all(|c| !matches!(c.action, Action::Delete | Action::Create | Action::Replace)),
         "{:?}",
-        p.changes.iter().map(|c| (&c.address, c.action)).collect::<Vec<_>>()
+        p.changes
+            .iter()
+            .map(|c| (&c.address, c.action))
+            .collect::<Vec<_>>()
     );
     assert_eq!((p.summary.moved, p.summary.changes()), (1, 1));
     let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
@@ -802,7 +810,10 @@ async fn renaming_a_resource_moves_its_record_and_calls_no_mutation() {
     let st = h.state().await;
     let rec = &st.resources[&"glue_crawler.ticket_orders".parse().expect("a")];
     assert_eq!(rec.observed, observed, "the three-way record moves with it");
-    assert!(!st.resources.contains_key(&"glue_crawler.orders".parse().expect("a")));
+    assert!(
+        !st.resources
+            .contains_key(&"glue_crawler.orders".parse().expect("a"))
+    );
     assert!(!h.plan().await.has_changes());
 }
 
@@ -823,10 +834,15 @@ async fn moved_from_with_a_spec_change_is_one_update_at_the_new_address() {
     repo.small_estate();
     let h = Harness::new(repo);
     h.sync().await;
-    rename_crawler(&h, "resources/glue/crawlers/tickets.json", "ticket_orders", |v| {
-        v["moved_from"] = json!("glue_crawler.orders");
-        v["spec"]["Schedule"] = json!("cron(15 * * * ? *)");
-    });
+    rename_crawler(
+        &h,
+        "resources/glue/crawlers/tickets.json",
+        "ticket_orders",
+        |v| {
+            v["moved_from"] = json!("glue_crawler.orders");
+            v["spec"]["Schedule"] = json!("cron(15 * * * ? *)");
+        },
+    );
     let p = h.plan().await;
     let c = change(&p, "glue_crawler.ticket_orders");
     assert_eq!(c.action, Action::Update);
@@ -842,7 +858,11 @@ async fn moved_from_with_a_spec_change_is_one_update_at_the_new_address() {
     let before = h.mutations();
     let (_, report) = h.sync().await;
     assert!(report.ok(), "{report:?}");
-    assert_eq!(h.mutations() - before, 1, "one update, nothing deleted or created");
+    assert_eq!(
+        h.mutations() - before,
+        1,
+        "one update, nothing deleted or created"
+    );
     assert!(!h.plan().await.has_changes());
 }
 
@@ -854,7 +874,12 @@ async fn a_moved_list_chains_and_a_move_state_does_not_know_is_a_no_op() {
     h.sync().await;
     // orders -> lake_orders -> ticket_orders, recorded in a file of its own;
     // the crawler's AWS Name changes nothing, the chain alone finds it.
-    rename_crawler(&h, "resources/glue/crawlers/orders.json", "ticket_orders", |_| {});
+    rename_crawler(
+        &h,
+        "resources/glue/crawlers/orders.json",
+        "ticket_orders",
+        |_| {},
+    );
     h.repo.write(
         "resources/moves.json",
         &json!({"moved": [
@@ -916,7 +941,10 @@ fn moves_across_types_onto_declared_or_missing_addresses_are_refused() {
 async fn a_move_onto_an_address_state_already_has_is_refused() {
     let repo = Repo::new();
     repo.small_estate();
-    repo.write("resources/glue/crawlers/events.json", &crawler("events", None));
+    repo.write(
+        "resources/glue/crawlers/events.json",
+        &crawler("events", None),
+    );
     let h = Harness::new(repo);
     h.sync().await;
     // `events` claims to be the old `orders`, but state has both.
@@ -928,7 +956,9 @@ async fn a_move_onto_an_address_state_already_has_is_refused() {
     let msgs: Vec<String> = p.errors.errors().map(|d| d.summary.clone()).collect();
     assert_eq!(
         msgs,
-        ["`glue_crawler.orders` is moved to `glue_crawler.events`, but state already has a resource at `glue_crawler.events`"]
+        [
+            "`glue_crawler.orders` is moved to `glue_crawler.events`, but state already has a resource at `glue_crawler.events`"
+        ]
     );
 }
 
@@ -946,12 +976,21 @@ async fn an_identity_change_is_a_replace_that_names_the_field_and_its_dependents
     assert_eq!(c.action, Action::Replace);
     assert_eq!(c.replace_paths, ["RoleName"]);
     assert_eq!(
-        c.dependents.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        c.dependents
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
         ["glue_crawler.orders"]
     );
     let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
-    assert!(human.contains("`RoleName` changed from `twh-crawler-dev` to `twh-glue-crawler-dev`"), "{human}");
-    assert!(human.contains("    affects: glue_crawler.orders"), "{human}");
+    assert!(
+        human.contains("`RoleName` changed from `twh-crawler-dev` to `twh-glue-crawler-dev`"),
+        "{human}"
+    );
+    assert!(
+        human.contains("    affects: glue_crawler.orders"),
+        "{human}"
+    );
     // Any kind: a role is not a table or a dataset, and still needs approval.
     let refused = apply::refused(&p, &fast());
     assert_eq!(refused.len(), 1, "{refused:?}");

@@ -162,7 +162,10 @@ async fn import_locked(
         ctx.backend.write(&state).await.map_err(|e| e.to_string())?;
         eprintln!("imported {} `{id}` as `{addr}` into {rel}", kind.name);
         if kind.name == "athena_view" {
-            eprintln!("  its DDL runs in workgroup `{}` ({})", workgroup.name, workgroup.why);
+            eprintln!(
+                "  its DDL runs in workgroup `{}` ({})",
+                workgroup.name, workgroup.why
+            );
         }
         imported += 1;
     }

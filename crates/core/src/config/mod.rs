@@ -134,7 +134,12 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
                 );
             }
         }
-        declared_moves.extend(moves::parse_file_moves(&doc, &file, &cfg.sources, &mut diags));
+        declared_moves.extend(moves::parse_file_moves(
+            &doc,
+            &file,
+            &cfg.sources,
+            &mut diags,
+        ));
         for (pointer, obj) in resource_objects(&doc) {
             let origin = Origin {
                 file: file.clone(),

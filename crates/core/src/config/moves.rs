@@ -72,7 +72,10 @@ pub(super) fn parse_file_moves(
                     "unknown field `{}` in `moved[{i}]`",
                     crate::diag::printable(key)
                 ))
-                .at(Some(at(&format!("{here}/{}", super::locate::escape(key)), true)))
+                .at(Some(at(
+                    &format!("{here}/{}", super::locate::escape(key)),
+                    true,
+                )))
                 .hint(match did_you_mean(key, ["from", "to"]) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "a move has only `from` and `to`".into(),
@@ -201,8 +204,7 @@ pub(super) fn check_moves(cfg: &mut Config, moves: Vec<Move>, diags: &mut Diagno
                 ))
                 .detail(format!(
                     "declared at {}",
-                    cfg.sources
-                        .locate(&r.origin.file, &r.origin.pointer, false)
+                    cfg.sources.locate(&r.origin.file, &r.origin.pointer, false)
                 ))
                 .hint(format!(
                     "rename that resource to `{}` (its `name`), or remove the move",

@@ -275,7 +275,12 @@ pub async fn plan(
     let claimed: BTreeMap<(String, String), Address> = desired
         .values()
         .filter(|d| d.kind.managed)
-        .map(|d| ((d.kind.name.to_string(), d.attributes.id.clone()), d.addr.clone()))
+        .map(|d| {
+            (
+                (d.kind.name.to_string(), d.attributes.id.clone()),
+                d.addr.clone(),
+            )
+        })
         .collect();
     for d in desired
         .values_mut()
@@ -332,10 +337,7 @@ pub async fn plan(
                 .kind
                 .identity
                 .iter()
-                .filter(|p| {
-                    applied.pointer(p)
-                        != c.applied.as_ref().and_then(|a| a.pointer(p))
-                })
+                .filter(|p| applied.pointer(p) != c.applied.as_ref().and_then(|a| a.pointer(p)))
                 .map(|p| crate::pointer::display_path(p))
                 .collect();
             c.action = Action::Replace;
@@ -347,7 +349,7 @@ pub async fn plan(
                 )
             } else {
                 format!(
-                    "{} changed from `{}` to `{}`: AWS cannot rename a {}, so it is replaced",
+                    "{} changed from `{}` to `{}`: AWS cannot rename a {} in place, so it is replaced",
                     fields
                         .iter()
                         .map(|f| format!("`{f}`"))
