@@ -98,7 +98,7 @@ fn json_output_is_versioned_and_counts_calls() {
         .expect("run");
     assert_eq!(o.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json plan");
-    assert_eq!(v["format_version"], json!("1.1"));
+    assert_eq!(v["format_version"], json!("1.2"));
     assert_eq!(v["summary"]["create"], json!(4));
     assert!(v["api_calls"]["reads"].as_u64().expect("reads") >= 1);
     assert_eq!(v["api_calls"]["mutations"], json!(0));
