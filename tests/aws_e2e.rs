@@ -1232,3 +1232,134 @@ fn workgroup_with(w: &Value, without: &[&str]) -> Value {
     }
     w
 }
+
+/// Issue 12, part 3: a resource renamed in the files (a new `name`, in
+/// another file) is a move in state, with no AWS mutation; `twh state mv`
+/// renames it back; a changed AWS identity (RoleName) is a replacement that
+/// sync refuses without --allow-replace, naming the field and what depends
+/// on it.
+#[tokio::test]
+async fn renames_are_moves_and_identity_changes_need_allow_replace() {
+    let e = golden("mv", vec![role(), database(), crawler()]).await;
+    let mut c = crawler();
+    c["name"] = json!("ticket_orders");
+    e.write(vec![role(), database()]);
+    e.repo
+        .write("resources/glue/crawlers/ticket_orders.json", &c);
+    let out = e.run(&["diff"], 2);
+    assert!(
+        out.contains("> glue_crawler.ticket_orders (moved from glue_crawler.orders)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Plan: 0 to create, 0 to update, 0 to replace, 0 to delete, 1 to move;"),
+        "{out}"
+    );
+    let out = e.sync();
+    assert!(
+        out.contains(" 0 mutating)"),
+        "a move calls AWS for nothing:\n{out}"
+    );
+    e.clean();
+
+    let out = e.run(
+        &[
+            "state",
+            "mv",
+            "glue_crawler.ticket_orders",
+            "glue_crawler.orders",
+        ],
+        0,
+    );
+    assert!(out.contains("nothing in AWS changed"), "{out}");
+    e.repo.remove("resources/glue/crawlers/ticket_orders.json");
+    e.write(vec![role(), database(), crawler()]);
+    e.clean();
+
+    let mut r = role();
+    r["spec"]["RoleName"] = json!("twh-glue-${env}");
+    e.write(vec![r, database(), crawler()]);
+    let out = e.run(&["sync", "--auto-approve"], 1);
+    assert!(
+        out.contains(&format!(
+            "`iam_role.crawler` would be replaced (`RoleName` changed from `twh-crawler-{env}` to `twh-glue-{env}`",
+            env = e.env
+        )) && out.contains("it affects glue_crawler.orders")
+            && out.contains("--allow-replace"),
+        "{out}"
+    );
+    assert!(
+        e.managed()
+            .contains(&format!("iam_role twh-crawler-{}", e.env))
+    );
+    e.run(&["sync", "--auto-approve", "--allow-replace"], 0);
+    e.clean();
+}
+
+/// Issue 12, part 7: every kind made outside twh (here by a twh of another
+/// repository) imports with `--all` into an empty repository; the files
+/// validate and the diff right after is clean. A private emulator, so
+/// `--all` finds this estate's resources and no other test's.
+#[tokio::test]
+async fn every_kind_imports_into_files_that_validate_and_diff_clean() {
+    let emu = emulator::PrivateEmulator::start();
+    let made = Estate::new(&emu.url, "imp");
+    made.bucket().await;
+    let mut all = full_estate();
+    all.push(job());
+    made.write(all);
+    made.sync();
+    let fresh = Estate {
+        repo: common::Repo::new(),
+        env: made.env.clone(),
+        url: emu.url.clone(),
+        vars: Vec::new(),
+    };
+    let env_file = format!("resources/environments/{}.json", made.env);
+    let text = std::fs::read_to_string(made.repo.file(&env_file)).expect("env file");
+    fresh.repo.write_text(&env_file, &text);
+    let kinds = [
+        "iam_role",
+        "glue_database",
+        "glue_table",
+        "glue_crawler",
+        "glue_job",
+        "athena_workgroup",
+        "athena_view",
+        "quicksight_data_source",
+        "quicksight_data_set",
+    ];
+    assert_eq!(
+        kinds.len(),
+        twh::kinds::KINDS.iter().filter(|k| k.managed).count(),
+        "every kind twh manages is imported here"
+    );
+    let wg = made.name("wg");
+    for kind in kinds {
+        let mut args = vec!["import", "--all", kind];
+        if kind == "athena_view" {
+            args.extend(["--workgroup", &wg]);
+        }
+        let out = fresh.run(&args, 0);
+        assert!(out.contains(&format!("imported {kind} ")), "{kind}: {out}");
+        assert!(
+            std::fs::read_dir(fresh.repo.file(&format!("resources/{kind}")))
+                .is_ok_and(|mut d| d.next().is_some()),
+            "{kind}: no file written:\n{out}"
+        );
+    }
+    let view: Value = serde_json::from_str(
+        &std::fs::read_to_string(fresh.repo.file("resources/athena_view/orders_v.json"))
+            .expect("view file"),
+    )
+    .expect("json");
+    assert!(
+        view["spec"]["WorkGroup"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("${ref:athena_workgroup.")),
+        "{view}"
+    );
+    fresh.run(&["validate"], 0);
+    let out = fresh.run(&["diff"], 0);
+    assert!(out.contains("No changes"), "{out}");
+}

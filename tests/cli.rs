@@ -98,7 +98,7 @@ fn json_output_is_versioned_and_counts_calls() {
         .expect("run");
     assert_eq!(o.status.code(), Some(2));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json plan");
-    assert_eq!(v["format_version"], json!("1.2"));
+    assert_eq!(v["format_version"], json!("1.3"));
     assert_eq!(v["summary"]["create"], json!(4));
     assert!(v["api_calls"]["reads"].as_u64().expect("reads") >= 1);
     assert_eq!(v["api_calls"]["mutations"], json!(0));
@@ -455,4 +455,67 @@ fn an_unreadable_state_shows_its_cause_and_a_hint() {
     assert!(err.contains("error: cannot read state"), "{err}");
     assert!(err.contains("\n  Caused by: "), "no cause: {err}");
     assert!(err.contains("\nhint: check that"), "no hint: {err}");
+}
+
+/// `twh state mv OLD NEW`: the record moves whole, nothing in AWS changes,
+/// and unknown, taken and cross-type addresses are refused, naming why.
+#[test]
+fn state_mv_renames_a_record_and_refuses_what_it_cannot_move() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let o = twh(&repo)
+        .args(["sync", "--auto-approve"])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let refused = |args: &[&str], want: &str| {
+        let o = twh(&repo).args(args).output().expect("run");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    };
+    refused(
+        &["state", "mv", "glue_crawler.ordrs", "glue_crawler.x"],
+        "`glue_crawler.ordrs` is not in state",
+    );
+    refused(
+        &["state", "mv", "glue_crawler.ordrs", "glue_crawler.x"],
+        "did you mean `glue_crawler.orders`?",
+    );
+    refused(
+        &["state", "mv", "glue_crawler.orders", "iam_role.crawler"],
+        "a move keeps the resource's type",
+    );
+    refused(
+        &["state", "mv", "glue_crawler.orders", "glue_crawler.orders"],
+        "`glue_crawler.orders` is already in state",
+    );
+    let before = std::fs::read_to_string(repo.file("aws.json")).expect("world");
+    let o = twh(&repo)
+        .args([
+            "state",
+            "mv",
+            "glue_crawler.orders",
+            "glue_crawler.ticket_orders",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("Moved `glue_crawler.orders` to `glue_crawler.ticket_orders`"));
+    let list = twh(&repo).args(["state", "list"]).output().expect("run");
+    assert!(stdout(&list).contains("glue_crawler.ticket_orders\tticket_warehouse_orders-dev"));
+    assert!(!stdout(&list).contains("glue_crawler.orders\t"));
+    // The files still say `orders`: renamed to match, the diff is clean.
+    let mut c = common::crawler("orders", None);
+    c["name"] = json!("ticket_orders");
+    repo.write("resources/glue/crawlers/orders.json", &c);
+    let o = twh(&repo).arg("diff").output().expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let after = std::fs::read_to_string(repo.file("aws.json")).expect("world");
+    let resources =
+        |t: &str| serde_json::from_str::<serde_json::Value>(t).expect("json")["resources"].clone();
+    assert_eq!(
+        resources(&before),
+        resources(&after),
+        "nothing in AWS changed"
+    );
 }

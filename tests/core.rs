@@ -1038,3 +1038,265 @@ async fn removing_a_workgroup_field_aws_cannot_clear_is_a_replace_that_says_why(
     assert!(report.ok(), "{report:?}");
     assert!(!h.plan().await.has_changes());
 }
+
+// ---- refactors: renames are moves, never delete + create -------------------
+
+/// The crawler file rewritten with another `name` (and whatever else `edit`
+/// does to it).
+fn rename_crawler(h: &Harness, path: &str, name: &str, edit: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_str(
+        &std::fs::read_to_string(h.repo.file("resources/glue/crawlers/orders.json")).expect("r"),
+    )
+    .expect("json");
+    v["name"] = json!(name);
+    edit(&mut v);
+    h.repo.remove("resources/glue/crawlers/orders.json");
+    h.repo.write(path, &v);
+}
+
+#[tokio::test]
+async fn renaming_a_resource_moves_its_record_and_calls_no_mutation() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    h.sync().await;
+    let observed = h.state().await.resources[&"glue_crawler.orders".parse().expect("a")]
+        .observed
+        .clone();
+    assert!(observed.is_some());
+    // Only the name in the files changes: no moved_from, no file move.
+    rename_crawler(
+        &h,
+        "resources/glue/crawlers/orders.json",
+        "ticket_orders",
+        |_| {},
+    );
+    let p = h.plan().await;
+    assert!(!p.errors.has_errors(), "{:?}", p.errors);
+    let c = change(&p, "glue_crawler.ticket_orders");
+    assert_eq!(c.action, Action::Move);
+    assert_eq!(
+        c.moved_from.as_ref().map(ToString::to_string).as_deref(),
+        Some("glue_crawler.orders")
+    );
+    assert!(
+        p.changes
+            .iter()
+            .all(|c| !matches!(c.action, Action::Delete | Action::Create | Action::Replace)),
+        "{:?}",
+        p.changes
+            .iter()
+            .map(|c| (&c.address, c.action))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!((p.summary.moved, p.summary.changes()), (1, 1));
+    let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
+    assert!(
+        human.contains("> glue_crawler.ticket_orders (moved from glue_crawler.orders)"),
+        "{human}"
+    );
+    let before = h.mutations();
+    let (_, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(h.mutations(), before, "a move calls AWS for nothing");
+    let st = h.state().await;
+    let rec = &st.resources[&"glue_crawler.ticket_orders".parse().expect("a")];
+    assert_eq!(rec.observed, observed, "the three-way record moves with it");
+    assert!(
+        !st.resources
+            .contains_key(&"glue_crawler.orders".parse().expect("a"))
+    );
+    assert!(!h.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn moving_a_file_to_another_folder_keeps_the_address() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    h.sync().await;
+    rename_crawler(&h, "resources/crawlers/lake/orders.json", "orders", |_| {});
+    let p = h.plan().await;
+    assert!(!p.has_changes(), "{:?}", p.summary);
+}
+
+#[tokio::test]
+async fn moved_from_with_a_spec_change_is_one_update_at_the_new_address() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    h.sync().await;
+    rename_crawler(
+        &h,
+        "resources/glue/crawlers/tickets.json",
+        "ticket_orders",
+        |v| {
+            v["moved_from"] = json!("glue_crawler.orders");
+            v["spec"]["Schedule"] = json!("cron(15 * * * ? *)");
+        },
+    );
+    let p = h.plan().await;
+    let c = change(&p, "glue_crawler.ticket_orders");
+    assert_eq!(c.action, Action::Update);
+    assert_eq!(
+        c.moved_from.as_ref().map(ToString::to_string).as_deref(),
+        Some("glue_crawler.orders")
+    );
+    let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
+    assert!(
+        human.contains("~ glue_crawler.ticket_orders (moved from glue_crawler.orders; update)"),
+        "{human}"
+    );
+    let before = h.mutations();
+    let (_, report) = h.sync().await;
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(
+        h.mutations() - before,
+        1,
+        "one update, nothing deleted or created"
+    );
+    assert!(!h.plan().await.has_changes());
+}
+
+#[tokio::test]
+async fn a_moved_list_chains_and_a_move_state_does_not_know_is_a_no_op() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    h.sync().await;
+    // orders -> lake_orders -> ticket_orders, recorded in a file of its own;
+    // the crawler's AWS Name changes nothing, the chain alone finds it.
+    rename_crawler(
+        &h,
+        "resources/glue/crawlers/orders.json",
+        "ticket_orders",
+        |_| {},
+    );
+    h.repo.write(
+        "resources/moves.json",
+        &json!({"moved": [
+            {"from": "glue_crawler.lake_orders", "to": "glue_crawler.ticket_orders"},
+            {"from": "glue_crawler.orders", "to": "glue_crawler.lake_orders"}]}),
+    );
+    let p = h.plan().await;
+    let c = change(&p, "glue_crawler.ticket_orders");
+    assert_eq!(c.action, Action::Move);
+    assert_eq!(
+        c.moved_from.as_ref().map(ToString::to_string).as_deref(),
+        Some("glue_crawler.orders")
+    );
+    // A new estate never had the old addresses: the moves do nothing there.
+    h.repo.remove("state/dev.json");
+    let fresh = Harness::new(h.repo);
+    let p = fresh.plan().await;
+    assert!(!p.errors.has_errors(), "{:?}", p.errors);
+    assert_eq!(action_of(&p, "glue_crawler.ticket_orders"), Action::Create);
+    assert_eq!(p.summary.moved, 0);
+}
+
+fn load_errors(repo: &Repo) -> Vec<String> {
+    let (_, diags) = config::load(
+        repo.path(),
+        "dev",
+        &LoadOptions {
+            require_secrets: false,
+        },
+    );
+    diags.errors().map(|d| d.summary.clone()).collect()
+}
+
+#[test]
+fn moves_across_types_onto_declared_or_missing_addresses_are_refused() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let mut c = crawler("orders", None);
+    c["moved_from"] = json!("glue_job.orders");
+    repo.write("resources/glue/crawlers/orders.json", &c);
+    repo.write(
+        "resources/moves.json",
+        &json!({"moved": [{"from": "iam_role.crawler", "to": "iam_role.glue"},
+                          {"from": "glue_crawler.old", "to": "glue_crawler.ordrs"}]}),
+    );
+    let mut errors = load_errors(&repo);
+    errors.sort();
+    assert_eq!(
+        errors,
+        [
+            "`glue_crawler.old` is moved to `glue_crawler.ordrs`, which no file declares",
+            "`iam_role.crawler` is moved to `iam_role.glue`, but `iam_role.crawler` is still declared",
+            "cannot move `glue_job.orders` to `glue_crawler.orders`: a move keeps the resource's type",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_move_onto_an_address_state_already_has_is_refused() {
+    let repo = Repo::new();
+    repo.small_estate();
+    repo.write(
+        "resources/glue/crawlers/events.json",
+        &crawler("events", None),
+    );
+    let h = Harness::new(repo);
+    h.sync().await;
+    // `events` claims to be the old `orders`, but state has both.
+    h.repo.remove("resources/glue/crawlers/orders.json");
+    let mut e = crawler("events", None);
+    e["moved_from"] = json!("glue_crawler.orders");
+    h.repo.write("resources/glue/crawlers/events.json", &e);
+    let p = h.plan().await;
+    let msgs: Vec<String> = p.errors.errors().map(|d| d.summary.clone()).collect();
+    assert_eq!(
+        msgs,
+        [
+            "`glue_crawler.orders` is moved to `glue_crawler.events`, but state already has a resource at `glue_crawler.events`"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_identity_change_is_a_replace_that_names_the_field_and_its_dependents() {
+    let repo = Repo::new();
+    repo.small_estate();
+    let h = Harness::new(repo);
+    h.sync().await;
+    let mut role = common::role("crawler");
+    role["spec"]["RoleName"] = json!("twh-glue-crawler-${env}");
+    h.repo.write("resources/iam/crawler.json", &role);
+    let p = h.plan().await;
+    let c = change(&p, "iam_role.crawler");
+    assert_eq!(c.action, Action::Replace);
+    assert_eq!(c.replace_paths, ["RoleName"]);
+    assert_eq!(
+        c.dependents
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["glue_crawler.orders"]
+    );
+    let human = twh::plan::render::human(&p, twh::plan::render::Style { color: false });
+    assert!(
+        human.contains("`RoleName` changed from `twh-crawler-dev` to `twh-glue-crawler-dev`"),
+        "{human}"
+    );
+    assert!(
+        human.contains("    affects: glue_crawler.orders"),
+        "{human}"
+    );
+    // Any kind: a role is not a table or a dataset, and still needs approval.
+    let refused = apply::refused(&p, &fast());
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].starts_with("`iam_role.crawler` would be replaced (`RoleName` changed")
+            && refused[0].ends_with("; it affects glue_crawler.orders"),
+        "{}",
+        refused[0]
+    );
+    let opts = ApplyOptions {
+        allow_replace: true,
+        ..fast()
+    };
+    let (_, report) = h.sync_with(&opts).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(h.mem.world().resources["iam_role"].contains_key("twh-glue-crawler-dev"));
+}

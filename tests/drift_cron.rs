@@ -121,7 +121,7 @@ fn drift_is_posted_with_the_plan_and_a_clean_estate_is_quiet() {
         "no-op resources are left out: {changes:?}"
     );
     assert_eq!(changes[0]["address"], "glue_crawler.orders");
-    assert_eq!(alert["plan"]["format_version"], "1.2");
+    assert_eq!(alert["plan"]["format_version"], "1.3");
 }
 
 #[test]

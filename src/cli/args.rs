@@ -109,20 +109,34 @@ pub enum Command {
     Sync(SyncArgs),
     /// Bring live resources made by hand under twh: writes resource files and records them in state.
     ///
-    /// The written specs are normalized and use `${var.NAME}` where a value
-    /// equals a variable; a `twh diff` right after is clean.
+    /// Works for every kind twh manages (glue_database, glue_table,
+    /// glue_crawler, glue_job, athena_workgroup, athena_view,
+    /// quicksight_data_source, quicksight_data_set, iam_role). Each resource
+    /// is written to resources/<type>/<name>.json with its live spec: account
+    /// fields left out (twh fills them), values equal to an environment
+    /// variable written as `${var.NAME}`, fields other actors own (crawler
+    /// statistics, console-made dataset settings) left out. The files
+    /// validate, and a `twh diff` right after is clean. Already managed or
+    /// declared resources are skipped, as are CloudFormation-owned ones.
+    ///
+    /// An Athena view does not record the workgroup it was made in, and twh
+    /// needs one to run its DDL: it gets `--workgroup`, else the one
+    /// athena_workgroup the files declare (as `${ref:...}`), else `primary`.
     #[command(
-        after_help = "Examples:\n  twh import quicksight_data_set sales-dashboard-data\n  twh import --all quicksight_data_set --env production\n  twh import glue_table ticket_warehouse_dev.orders"
+        after_help = "Examples:\n  twh import quicksight_data_set sales-dashboard-data\n  twh import --all quicksight_data_set --env production\n  twh import glue_table ticket_warehouse_dev.orders\n  twh import --all athena_view --workgroup analysts"
     )]
     Import {
         /// The resource type, e.g. `glue_crawler`.
         kind: String,
-        /// AWS identities to import (for tables `DATABASE.TABLE`).
+        /// AWS identities to import (for tables and views `DATABASE.TABLE`).
         #[arg(required_unless_present = "all")]
         ids: Vec<String>,
         /// Import every live resource of the type not yet managed or declared.
         #[arg(long, conflicts_with = "ids")]
         all: bool,
+        /// athena_view only: the workgroup twh runs the view's DDL in.
+        #[arg(long, value_name = "NAME")]
+        workgroup: Option<String>,
     },
     /// Start the estate's Glue crawlers; with --wait, wait and show what each did.
     ///
@@ -195,7 +209,7 @@ pub enum Command {
     /// Inspect or edit state.
     #[command(
         subcommand,
-        after_help = "Examples:\n  twh state list\n  twh state show glue_crawler.orders\n  twh state rm glue_crawler.orders\n  twh state pull > backup.json\n  twh state push backup.json"
+        after_help = "Examples:\n  twh state list\n  twh state show glue_crawler.orders\n  twh state rm glue_crawler.orders\n  twh state mv glue_crawler.orders glue_crawler.ticket_orders\n  twh state pull > backup.json\n  twh state push backup.json"
     )]
     State(StateCommand),
     /// Remove a lock left by a run that died (see the lock ID in the error).
@@ -263,7 +277,9 @@ pub struct SyncArgs {
     /// Apply without asking.
     #[arg(long, short = 'y')]
     pub auto_approve: bool,
-    /// Allow replacing datasets and tables (breaks what is built on them).
+    /// Allow replacements: a changed AWS identity (Name, DataSetId,
+    /// RoleName...) of any kind, and any replace of a database, table or
+    /// dataset (it breaks what is built on them).
     #[arg(long)]
     pub allow_replace: bool,
     /// How many resources to change at once.
@@ -350,6 +366,32 @@ pub enum StateCommand {
     Show { address: Address },
     /// Stop managing a resource without deleting it from AWS.
     Rm { address: Address },
+    /// Rename a resource's address in state (`twh state mv OLD NEW`), under the lock.
+    ///
+    /// Only the record moves, whole (what was applied and what AWS answered
+    /// after, so the next plan stays three-way); nothing in AWS changes.
+    /// Records that depend on OLD are pointed at NEW. Refused when OLD is not
+    /// in state, when NEW already is, and when NEW has another type (a
+    /// different type is a different AWS resource). Rename the resource in
+    /// the files too (its `name`). In a repository, prefer
+    /// `"moved_from": "OLD"` on the resource: every environment's state
+    /// follows it at its next sync, and the rename is reviewed with the
+    /// change. Renaming a resource in the files alone is also never a
+    /// replacement: the plan finds its record by its AWS identity.
+    #[command(
+        after_help = "Examples:\n  twh state mv glue_crawler.orders glue_crawler.ticket_orders\n  twh state mv --env production iam_role.crawler iam_role.glue_crawler"
+    )]
+    Mv {
+        /// The address state knows the resource under now.
+        #[arg(value_name = "OLD")]
+        from: Address,
+        /// Its new address: same type, not yet in state.
+        #[arg(value_name = "NEW")]
+        to: Address,
+        /// Wait this long for another run's lock before failing (e.g. `30s`).
+        #[arg(long, default_value = "0s", value_parser = parse_duration)]
+        lock_timeout: std::time::Duration,
+    },
     /// Print the stored state (JSON) to stdout, from whichever backend.
     #[command(
         after_help = "Examples:\n  twh state pull > backup.json\n  twh state pull --env production | jq .serial"

@@ -16,7 +16,8 @@ use crate::plan::resolve::Desired;
 use crate::plan::state_record;
 use crate::state::{LockInfo, ResourceStatus, StateFile};
 
-/// Imports `ids` of `kind` (every live one with `all`). Returns the exit code.
+/// Imports `ids` of `kind` (every live one with `all`). Returns how many
+/// were imported.
 pub async fn import(
     g: &Global,
     cfg: &Config,
@@ -24,6 +25,7 @@ pub async fn import(
     kind: &'static KindDef,
     ids: &[String],
     all: bool,
+    workgroup: Option<&str>,
 ) -> Result<usize, String> {
     if !kind.managed {
         return Err(format!(
@@ -39,7 +41,8 @@ pub async fn import(
     };
     let lock = LockInfo::new("import");
     ctx.backend.lock(&lock).await.map_err(|e| e.to_string())?;
-    let result = import_locked(g, cfg, ctx, kind, &ids).await;
+    let workgroup = view_workgroup(cfg, workgroup);
+    let result = import_locked(g, cfg, ctx, kind, &ids, &workgroup).await;
     ctx.backend
         .unlock(&lock.id)
         .await
@@ -53,6 +56,7 @@ async fn import_locked(
     ctx: &Context,
     kind: &'static KindDef,
     ids: &[String],
+    workgroup: &Workgroup,
 ) -> Result<usize, String> {
     let provider = ctx.providers.for_kind(kind).map_err(|e| e.to_string())?;
     let mut state = ctx
@@ -107,6 +111,13 @@ async fn import_locked(
             );
             continue;
         }
+        if kind.name == "athena_view"
+            && let Value::Object(m) = &mut live
+        {
+            // Write-only: AWS keeps no record of it (see the kind's facts),
+            // so the live value has none and the file needs one.
+            m.insert("WorkGroup".into(), Value::String(workgroup.name.clone()));
+        }
         let name = unique_name(id, kind, cfg, &state);
         let addr = Address::new(kind.name, name.clone());
         let Some(attributes) = kind.attributes(&live, &identity.region, &identity.account) else {
@@ -122,6 +133,11 @@ async fn import_locked(
         }
         crate::plan::unmanaged::strip(kind, &mut spec);
         substitute_back(&mut spec, &env.variables);
+        if kind.name == "athena_view"
+            && let (Some(r), Value::Object(m)) = (&workgroup.reference, &mut spec)
+        {
+            m.insert("WorkGroup".into(), Value::String(r.clone()));
+        }
         let rel = format!("resources/{}/{}.json", kind.name, name);
         let path = g.dir.join(&rel);
         if path.exists() {
@@ -155,9 +171,68 @@ async fn import_locked(
         state.serial += 1;
         ctx.backend.write(&state).await.map_err(|e| e.to_string())?;
         eprintln!("imported {} `{id}` as `{addr}` into {rel}", kind.name);
+        if kind.name == "athena_view" {
+            eprintln!(
+                "  its DDL runs in workgroup `{}` ({})",
+                workgroup.name, workgroup.why
+            );
+        }
         imported += 1;
     }
     Ok(imported)
+}
+
+/// The workgroup imported views get.
+pub struct Workgroup {
+    /// Its Athena name.
+    name: String,
+    /// `${ref:athena_workgroup.NAME.name}` when the files declare it.
+    reference: Option<String>,
+    /// Why this one, for the message.
+    why: &'static str,
+}
+
+/// `--workgroup`, else the one workgroup the files declare (referenced, so
+/// the view is ordered after it), else `primary`, the workgroup Athena
+/// creates in every account and region ("Each account has a primary
+/// workgroup", Athena User Guide, "Using workgroups").
+fn view_workgroup(cfg: &Config, flag: Option<&str>) -> Workgroup {
+    let declared: Vec<_> = cfg
+        .resources
+        .iter()
+        .filter(|r| r.kind.name == "athena_workgroup")
+        .collect();
+    let by_name = |name: &str| {
+        declared
+            .iter()
+            .find(|r| r.spec.get("Name").and_then(Value::as_str) == Some(name))
+            .map(|r| format!("${{ref:{}.name}}", r.addr))
+    };
+    match (flag, declared.as_slice()) {
+        (Some(name), _) => Workgroup {
+            name: name.to_string(),
+            reference: by_name(name),
+            why: "--workgroup",
+        },
+        (None, [only]) if only.spec.get("Name").and_then(Value::as_str).is_some() => {
+            let name = only
+                .spec
+                .get("Name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            Workgroup {
+                reference: by_name(&name),
+                name,
+                why: "the one athena_workgroup the files declare; pass --workgroup for another",
+            }
+        }
+        _ => Workgroup {
+            name: "primary".into(),
+            reference: None,
+            why: "Athena's default; pass --workgroup for another, one with a query result location",
+        },
+    }
 }
 
 /// A resource name from an AWS id: lowercase, invalid characters as `_`,

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser as _};
 
+use crate::addr::Address;
 use crate::config::{self, LoadOptions};
 use crate::diag::{self, Diagnostic, Diagnostics, NoSources, SourceLookup};
 use crate::plan::{self, PlanOptions, render};
@@ -100,7 +101,12 @@ async fn run(cli: Cli) -> u8 {
         Command::Diff(a) => diff(g, a).await,
         Command::Sync(a) => sync::sync(g, a).await,
         Command::State(c) => state_cmd(g, c).await,
-        Command::Import { kind, ids, all } => import_cmd(g, kind, ids, *all).await,
+        Command::Import {
+            kind,
+            ids,
+            all,
+            workgroup,
+        } => import_cmd(g, kind, ids, *all, workgroup.as_deref()).await,
         Command::ForceUnlock { id } => force_unlock(g, id).await,
         Command::Schema { kind, environment } => schema(kind.as_deref(), *environment),
         Command::Crawl(a) => ops::crawl(g, a).await,
@@ -265,6 +271,25 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
     if let StateCommand::Push(a) = c {
         return state_push(g, backend.as_ref(), a).await;
     }
+    if let StateCommand::Mv {
+        from,
+        to,
+        lock_timeout,
+    } = c
+    {
+        let lock = LockInfo::new("state mv");
+        if let Err(e) = state::lock_with_timeout(backend.as_ref(), &lock, *lock_timeout).await {
+            return lock_error(&e);
+        }
+        let code = state_mv(backend.as_ref(), from, to).await;
+        if let Err(e) = backend.unlock(&lock.id).await {
+            return fail(
+                format!("could not release the state lock: {e}"),
+                Some(format!("remove it with `twh force-unlock {}`", lock.id)),
+            );
+        }
+        return code;
+    }
     let st = match backend.read().await {
         Ok(Some(s)) => s,
         Ok(None) => {
@@ -286,7 +311,7 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
             }
             Err(e) => fail_error(&e),
         },
-        StateCommand::Push(_) => unreachable!("handled above"),
+        StateCommand::Push(_) | StateCommand::Mv { .. } => unreachable!("handled above"),
         StateCommand::List => {
             for (addr, r) in &st.resources {
                 match g.output {
@@ -335,6 +360,66 @@ async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
             let _ = backend.unlock(&lock.id).await;
             code
         }
+    }
+}
+
+/// `twh state mv OLD NEW`, with the lock held: the state is read under it,
+/// so no run can write between the checks and the write.
+async fn state_mv(backend: &dyn state::Backend, from: &Address, to: &Address) -> u8 {
+    let mut st = match backend.read().await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return fail(
+                format!("no state yet at {}", backend.describe()),
+                Some("there is nothing to move before the first `twh sync`".into()),
+            );
+        }
+        Err(e) => return fail_error(&e),
+    };
+    if !st.resources.contains_key(from) {
+        let known: Vec<String> = st.resources.keys().map(ToString::to_string).collect();
+        return fail(
+            format!("`{from}` is not in state"),
+            Some(
+                match diag::did_you_mean(&from.to_string(), known.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "`twh state list` shows what is".into(),
+                },
+            ),
+        );
+    }
+    if from.kind != to.kind {
+        return fail(
+            format!("cannot move `{from}` to `{to}`: a move keeps the resource's type"),
+            Some(format!(
+                "a {} and a {} are different AWS resources; name the new address `{}.{}`",
+                from.kind, to.kind, from.kind, to.name
+            )),
+        );
+    }
+    if let Some(there) = st.resources.get(to) {
+        return fail(
+            format!(
+                "`{to}` is already in state ({} `{}`); nothing was moved",
+                there.kind, there.id
+            ),
+            Some(format!(
+                "pick a free address, or `twh state rm {to}` first if that record is stale"
+            )),
+        );
+    }
+    let id = st.resources[from].id.clone();
+    st.rename(from, to);
+    st.serial += 1;
+    match backend.write(&st).await {
+        Ok(()) => {
+            eprintln!(
+                "Moved `{from}` to `{to}` in state ({} `{id}`); nothing in AWS changed. Rename it in the files too (`\"name\": \"{}\"`).",
+                from.kind, to.name
+            );
+            OK
+        }
+        Err(e) => fail_error(&e),
     }
 }
 
@@ -408,7 +493,13 @@ async fn state_push(g: &Global, backend: &dyn state::Backend, a: &args::PushArgs
     code
 }
 
-async fn import_cmd(g: &Global, kind: &str, ids: &[String], all: bool) -> u8 {
+async fn import_cmd(
+    g: &Global,
+    kind: &str,
+    ids: &[String],
+    all: bool,
+    workgroup: Option<&str>,
+) -> u8 {
     let kind = match import::kind_arg(kind) {
         Ok(k) => k,
         Err(e) => return fail(e, None),
@@ -420,7 +511,13 @@ async fn import_cmd(g: &Global, kind: &str, ids: &[String], all: bool) -> u8 {
         Ok(c) => c,
         Err(e) => return fail(e, None),
     };
-    match import::import(g, &cfg, &ctx, kind, ids, all).await {
+    if workgroup.is_some() && kind.name != "athena_view" {
+        return fail(
+            format!("--workgroup applies to athena_view only, not {}", kind.name),
+            None,
+        );
+    }
+    match import::import(g, &cfg, &ctx, kind, ids, all, workgroup).await {
         Ok(n) => {
             if !g.quiet {
                 eprintln!(

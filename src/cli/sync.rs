@@ -220,7 +220,7 @@ async fn sync_locked(
     if !refused.is_empty() {
         return fail(
             format!("refusing to replace without --allow-replace:\n  {}", refused.join("\n  ")),
-            Some("replacing a dataset or table breaks analyses and partitions built on it; rerun with --allow-replace if intended".into()),
+            Some("a replace deletes the AWS resource and creates a new one: what is built on it (listed above) loses it, and a dataset's or table's analyses and partitions are gone. To rename only its address in the files, keep the AWS name (the field named) and change its `name`; rerun with --allow-replace if the replace is intended".into()),
         );
     }
     if plan.summary.changes() == 0 {

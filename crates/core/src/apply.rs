@@ -71,12 +71,19 @@ impl ApplyReport {
     }
 }
 
-/// Changes that need approval the plan was not given.
+/// Changes that need approval the plan was not given: a replace forced by a
+/// change of AWS identity (any kind: AWS cannot rename, so the resource is
+/// deleted and made again, and what refers to it by name or ARN in AWS
+/// loses it), and any replace of a kind whose dependents break (databases,
+/// tables, datasets).
 pub fn refused(plan: &Plan, opts: &ApplyOptions) -> Vec<String> {
     plan.changes
         .iter()
         .filter(|c| c.action == Action::Replace && !opts.allow_replace)
-        .filter(|c| kinds::kind(&c.kind).is_some_and(|k| k.replace_needs_approval))
+        .filter(|c| {
+            let identity_changed = c.old_id.as_deref().is_some_and(|o| o != c.id);
+            identity_changed || kinds::kind(&c.kind).is_some_and(|k| k.replace_needs_approval)
+        })
         .map(|c| {
             let deps = if c.dependents.is_empty() {
                 String::new()
@@ -265,8 +272,20 @@ async fn run_one(
     let provider = providers.for_kind(kind).map_err(|e| e.to_string())?;
     let addr = c.address.clone();
     let fail = |e: ProviderError| format!("{e}");
+    if let Some(old) = &c.moved_from {
+        // First the record follows the rename, whole (`applied`, `observed`),
+        // so a failure below leaves it at its new address, planned three
+        // ways from there. Nothing in AWS changes for the move itself.
+        shared
+            .commit(|s| {
+                if !s.resources.contains_key(&addr) {
+                    s.rename(old, &addr);
+                }
+            })
+            .await?;
+    }
     match c.action {
-        Action::NoOp => Ok(Vec::new()),
+        Action::NoOp | Action::Move => Ok(Vec::new()),
         Action::Forget => shared
             .commit(|s| {
                 s.resources.remove(&addr);

@@ -8,6 +8,7 @@ mod files;
 pub mod interpolate;
 pub mod locate;
 pub mod model;
+mod moves;
 pub mod read;
 mod references;
 mod resource;
@@ -96,6 +97,7 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
     }
 
     let mut seen: BTreeMap<Address, Origin> = BTreeMap::new();
+    let mut declared_moves = Vec::new();
     for input in inputs.resources {
         let file = input.path.clone();
         let Some(doc) = parse_input(input, &mut cfg.sources, &mut diags) else {
@@ -114,6 +116,30 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
             );
             continue;
         }
+        if doc.get("type").is_none()
+            && let Value::Object(m) = &doc
+            && moves::FILE_KEYS.iter().any(|k| m.contains_key(*k))
+        {
+            for key in m.keys().filter(|k| !moves::FILE_KEYS.contains(&k.as_str())) {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "unknown field `{}` in a file of resources",
+                        crate::diag::printable(key)
+                    ))
+                    .at(Some(cfg.sources.locate(&file, &format!("/{}", locate::escape(key)), true)))
+                    .hint(match did_you_mean(key, moves::FILE_KEYS.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => r#"a file holds one resource, or {"resources": [...], "moved": [...]} (both optional)"#.into(),
+                    }),
+                );
+            }
+        }
+        declared_moves.extend(moves::parse_file_moves(
+            &doc,
+            &file,
+            &cfg.sources,
+            &mut diags,
+        ));
         for (pointer, obj) in resource_objects(&doc) {
             let origin = Origin {
                 file: file.clone(),
@@ -206,6 +232,8 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
         .map(|(i, r)| (r.addr.clone(), i))
         .collect();
     check_references(&mut cfg, &mut diags);
+    declared_moves.extend(moves::resource_moves(&cfg));
+    moves::check_moves(&mut cfg, declared_moves, &mut diags);
     diags.sort();
     (cfg, diags)
 }

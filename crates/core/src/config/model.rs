@@ -52,6 +52,9 @@ pub struct Resource {
     pub lifecycle: Lifecycle,
     /// Resources this one depends on (references and `depends_on`).
     pub depends_on: Vec<Address>,
+    /// Addresses this resource had before (`moved_from`), oldest last or
+    /// in any order: each is one move to this address or along a chain.
+    pub moved_from: Vec<Address>,
     pub origin: Origin,
 }
 
@@ -66,11 +69,42 @@ pub struct Config {
     pub sources: Sources,
     /// Address → position in `resources`.
     pub(super) index: HashMap<Address, usize>,
+    /// Renames of resource addresses (`moved_from` on a resource, `moved`
+    /// lists in files), by old address. Validated at load: same type, one
+    /// destination per source and one source per destination, no cycle,
+    /// the old address no longer declared, every chain ending at a
+    /// declared resource.
+    pub moves: BTreeMap<Address, Move>,
+}
+
+/// One declared rename: what was `from` is now the resource at `to`, or
+/// (in a chain) at whatever `to` has moved to since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    pub from: Address,
+    pub to: Address,
+    /// Where it was declared, for messages.
+    pub at: Location,
 }
 
 impl Config {
     pub fn resource(&self, addr: &Address) -> Option<&Resource> {
         self.index.get(addr).map(|i| &self.resources[*i])
+    }
+
+    /// Where the resource once at `from` is declared now: the end of the
+    /// chain of moves starting at `from` (validated acyclic at load), or
+    /// `None` when no move starts there.
+    pub fn moved_to(&self, from: &Address) -> Option<&Address> {
+        let mut at = &self.moves.get(from)?.to;
+        // At most one step per move: a bound even if validation was skipped.
+        for _ in 0..self.moves.len() {
+            match self.moves.get(at) {
+                Some(m) => at = &m.to,
+                None => break,
+            }
+        }
+        Some(at)
     }
 
     pub fn environment(&self) -> Environment {

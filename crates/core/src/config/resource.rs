@@ -1,5 +1,5 @@
 //! One resource object of a file: its envelope (`type`, `name`, `spec`,
-//! `lifecycle`, `depends_on`), the spec parsed against its kind's shape with
+//! `lifecycle`, `depends_on`, `moved_from`), the spec parsed against its kind's shape with
 //! serde's positions, and the per-field validation of the spec.
 
 use serde_json::Value;
@@ -33,7 +33,7 @@ pub(super) fn unknown_field_hint(msg: &str) -> Option<String> {
 }
 
 /// The resource objects in a file: the file itself, or each element of its
-/// `resources` array.
+/// `resources` array (none in a file that holds only `moved`).
 pub(super) fn resource_objects(doc: &Value) -> Vec<(String, &Value)> {
     match doc.get("resources") {
         Some(Value::Array(list)) if doc.get("type").is_none() => list
@@ -41,6 +41,7 @@ pub(super) fn resource_objects(doc: &Value) -> Vec<(String, &Value)> {
             .enumerate()
             .map(|(i, v)| (format!("/resources/{i}"), v))
             .collect(),
+        None if doc.get("type").is_none() && doc.get("moved").is_some() => Vec::new(),
         _ => vec![(String::new(), doc)],
     }
 }
@@ -59,6 +60,7 @@ const RESOURCE_FIELDS: &[&str] = &[
     "spec",
     "lifecycle",
     "depends_on",
+    "moved_from",
     "description",
 ];
 
@@ -262,14 +264,79 @@ pub(super) fn parse_resource(
             ok = false;
         }
     }
+    let moved_from = parse_moved_from(map.get("moved_from"), &addr, &at, diags, &mut ok);
     ok.then(|| Resource {
         addr,
         kind,
         spec,
         lifecycle,
         depends_on,
+        moved_from,
         origin: origin.clone(),
     })
+}
+
+/// `"moved_from": "TYPE.OLD"` or a list of them (a resource renamed more
+/// than once keeps every old address, so a state from any earlier version
+/// still follows it). Only the form is checked here; what the addresses
+/// name is checked with the other moves (`config::moves`).
+fn parse_moved_from(
+    value: Option<&Value>,
+    addr: &Address,
+    at: &dyn Fn(&str, bool) -> Option<crate::diag::Location>,
+    diags: &mut Diagnostics,
+    ok: &mut bool,
+) -> Vec<Address> {
+    let items: Vec<(String, &Value)> = match value {
+        None => return Vec::new(),
+        Some(v @ Value::String(_)) => vec![("/moved_from".to_string(), v)],
+        Some(Value::Array(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("/moved_from/{i}"), v))
+            .collect(),
+        Some(other) => {
+            diags.push(
+                Diagnostic::error(format!(
+                    "`moved_from` of `{addr}` must be an address or a list of addresses, found {}",
+                    validate::json_type(other)
+                ))
+                .at(at("/moved_from", false))
+                .hint(format!(
+                    "write the address this resource had before, e.g. `\"moved_from\": \"{}.old_name\"`",
+                    addr.kind
+                )),
+            );
+            *ok = false;
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for (pointer, item) in items {
+        match item.as_str().map(str::parse::<Address>) {
+            Some(Ok(a)) => out.push(a),
+            Some(Err(e)) => {
+                diags.push(
+                    Diagnostic::error(format!("invalid `moved_from` of `{addr}`: {e}"))
+                        .at(at(&pointer, false))
+                        .hint("write the address this resource had before, as TYPE.NAME"),
+                );
+                *ok = false;
+            }
+            None => {
+                diags.push(
+                    Diagnostic::error(format!("`moved_from` entries of `{addr}` must be strings"))
+                        .at(at(&pointer, false))
+                        .hint(format!(
+                            "write an address as a string, e.g. `\"{}.old_name\"`",
+                            addr.kind
+                        )),
+                );
+                *ok = false;
+            }
+        }
+    }
+    out
 }
 
 /// Shape validation, account fields and identity presence. (Mixed-case

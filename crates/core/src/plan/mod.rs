@@ -5,6 +5,7 @@
 
 pub mod expect;
 pub mod ownership;
+pub mod moved;
 pub mod render;
 pub mod resolve;
 pub mod saved;
@@ -24,8 +25,10 @@ use crate::secret;
 use crate::state::{ResourceStatus, StateFile};
 pub use resolve::{Desired, resolve};
 
-/// Version of the `--output json` plan format. Minor bumps add fields only.
-pub const FORMAT_VERSION: &str = "1.2";
+/// Version of the `--output json` plan format. Minor bumps add fields only
+/// (1.2: `cloudformation`, the stacks read for ownership; 1.3: `moved_from`
+/// on a change, `moved` in the summary).
+pub const FORMAT_VERSION: &str = "1.3";
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -42,6 +45,9 @@ pub enum Action {
     Adopt,
     /// Gone from files and from AWS; only removed from state.
     Forget,
+    /// Only the address changed (see `Change::moved_from`): the state
+    /// record is moved, AWS is not called.
+    Move,
 }
 
 impl Action {
@@ -54,6 +60,7 @@ impl Action {
             Action::Delete => "-",
             Action::Adopt => "=",
             Action::Forget => "x",
+            Action::Move => ">",
         }
     }
 
@@ -66,6 +73,7 @@ impl Action {
             Action::Delete => "delete",
             Action::Adopt => "adopt",
             Action::Forget => "forget",
+            Action::Move => "move",
         }
     }
 
@@ -105,6 +113,12 @@ pub struct Change {
     /// Replace/delete: the identity of the live resource to remove.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub old_id: Option<String>,
+    /// The address state knew this resource under: apply moves its record
+    /// here (with `observed`, so the plan stays three-way) before anything
+    /// else. Set by a declared move or, for a rename without one, by the
+    /// resource's AWS identity. With action `move` nothing else happens.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<Address>,
     /// Fields left as they are in AWS (see `plan::unmanaged`): not
     /// compared, and kept by full-replace updates.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -139,11 +153,24 @@ pub struct Summary {
     pub forget: usize,
     pub no_op: usize,
     pub drifted: usize,
+    /// Resources whose address changes (`moved_from` set), whatever else
+    /// happens to them.
+    pub moved: usize,
+    /// Of those, the ones with nothing else to do (action `move`).
+    #[serde(skip)]
+    pub moved_only: usize,
 }
 
 impl Summary {
+    /// Resources apply has something to do for (a move alone is one).
     pub fn changes(&self) -> usize {
-        self.create + self.update + self.replace + self.delete + self.adopt + self.forget
+        self.create
+            + self.update
+            + self.replace
+            + self.delete
+            + self.adopt
+            + self.forget
+            + self.moved_only
     }
 }
 
@@ -267,11 +294,30 @@ pub async fn plan(
 
     let mut changes = Vec::new();
     let mut errors = Diagnostics::default();
+    let moves = moved::moves(cfg, state, &desired, &mut errors);
+    let consumed = moves.consumed();
+    // The AWS identities declared resources claim: a record elsewhere in
+    // state for one of them is a duplicate to forget, never a delete.
+    let claimed: BTreeMap<(String, String), Address> = desired
+        .values()
+        .filter(|d| d.kind.managed)
+        .map(|d| {
+            (
+                (d.kind.name.to_string(), d.attributes.id.clone()),
+                d.addr.clone(),
+            )
+        })
+        .collect();
     for d in desired
         .values_mut()
         .filter(|d| d.kind.managed && in_scope(&d.addr))
     {
-        let mut rs = state.resources.get(&d.addr).cloned();
+        let moved_from = moves.into.get(&d.addr).cloned();
+        let mut rs = state
+            .resources
+            .get(&d.addr)
+            .or_else(|| moved_from.as_ref().and_then(|m| state.resources.get(m)))
+            .cloned();
         let mut live_owned = live.get(&(d.kind.name, d.attributes.id.clone())).cloned();
         // Unmanaged fields take AWS's value on the desired side (so updates
         // keep them) and on the last-applied side (so they are not drift).
@@ -300,16 +346,49 @@ pub async fn plan(
         let mut c = compare(d, rs, live_v, &state.salt);
         c.unmanaged = unmanaged;
         c.dependents = cfg.graph.dependents(&d.addr).into_iter().collect();
+        if c.action == Action::NoOp && moved_from.is_some() {
+            c.action = Action::Move;
+        }
+        c.moved_from = moved_from;
         if let Some(rs) = rs
             && rs.id != d.attributes.id
         {
-            // The identity changed: the old resource goes, the new one comes.
+            // The identity changed: AWS cannot rename the resource, so the
+            // old one goes and the new one comes. The fields that changed
+            // are named, since that is what to undo to keep the resource.
+            let applied = normalize(d.kind, &rs.applied);
+            let fields: Vec<String> = d
+                .kind
+                .identity
+                .iter()
+                .filter(|p| applied.pointer(p) != c.applied.as_ref().and_then(|a| a.pointer(p)))
+                .map(|p| crate::pointer::display_path(p))
+                .collect();
             c.action = Action::Replace;
             c.old_id = Some(rs.id.clone());
-            c.reason = Some(format!(
-                "its identity changed from `{}` to `{}`",
-                rs.id, d.attributes.id
-            ));
+            c.reason = Some(if fields.is_empty() {
+                format!(
+                    "its identity changed from `{}` to `{}`",
+                    rs.id, d.attributes.id
+                )
+            } else {
+                format!(
+                    "{} changed from `{}` to `{}`: AWS cannot rename a {} in place, so it is replaced",
+                    fields
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and "),
+                    rs.id,
+                    d.attributes.id,
+                    d.kind.name
+                )
+            });
+            for f in fields {
+                if !c.replace_paths.contains(&f) {
+                    c.replace_paths.push(f);
+                }
+            }
         }
         if rs.is_none() && live_v.is_some() && c.action != Action::Adopt {
             errors.push(
@@ -337,7 +416,7 @@ pub async fn plan(
         changes.push(c);
     }
     for (addr, rs) in &state.resources {
-        if desired.contains_key(addr) || !in_scope(addr) {
+        if desired.contains_key(addr) || !in_scope(addr) || consumed.contains(addr) {
             continue;
         }
         let Some(kind) = kinds::kind(&rs.kind) else {
@@ -352,7 +431,8 @@ pub async fn plan(
         }
         let live_v = live_owned.as_ref();
         let applied = normalize(kind, &rs.applied);
-        let action = if live_v.is_some() {
+        let claimant = claimed.get(&(rs.kind.clone(), rs.id.clone()));
+        let action = if live_v.is_some() && claimant.is_none() {
             Action::Delete
         } else {
             Action::Forget
@@ -374,12 +454,18 @@ pub async fn plan(
             after: None,
             replace_paths: Vec::new(),
             dependents: Vec::new(),
-            reason: Some(if action == Action::Forget {
-                "removed from the files and already gone from AWS".into()
-            } else {
-                "removed from the files".into()
+            reason: Some(match claimant {
+                Some(other) => format!(
+                    "a second record of {} `{}`, which is managed as `{other}`; only the record is removed",
+                    rs.kind, rs.id
+                ),
+                None if action == Action::Forget => {
+                    "removed from the files and already gone from AWS".into()
+                }
+                None => "removed from the files".into(),
             }),
             old_id: Some(rs.id.clone()),
+            moved_from: None,
             unmanaged: Vec::new(),
             applied: None,
             observed: None,
@@ -400,8 +486,10 @@ pub async fn plan(
             Action::Delete => summary.delete += 1,
             Action::Adopt => summary.adopt += 1,
             Action::Forget => summary.forget += 1,
+            Action::Move => summary.moved_only += 1,
         }
         summary.drifted += usize::from(c.drifted);
+        summary.moved += usize::from(c.moved_from.is_some());
     }
     errors.sort();
     Ok(Plan {
@@ -594,6 +682,7 @@ fn compare(
         dependents: Vec::new(),
         reason,
         old_id: None,
+        moved_from: None,
         unmanaged: Vec::new(),
         applied: Some(desired_cmp),
         observed: (action == Action::Adopt)

@@ -104,9 +104,15 @@ fn render_change(out: &mut String, c: &Change, style: Style) {
         Action::Create | Action::Adopt => "32",
         Action::Update => "33",
         Action::Replace | Action::Delete | Action::Forget => "31",
-        Action::NoOp => "36",
+        Action::NoOp | Action::Move => "36",
     };
-    let mut labels = vec![c.action.word().to_string()];
+    let mut labels = Vec::new();
+    if let Some(old) = &c.moved_from {
+        labels.push(format!("moved from {old}"));
+    }
+    if c.action != Action::Move {
+        labels.push(c.action.word().to_string());
+    }
     if c.drifted {
         labels.push("drifted: changed outside twh".into());
     }
@@ -166,6 +172,9 @@ pub fn summary_line(plan: &Plan) -> String {
     if s.forget > 0 {
         let _ = write!(line, ", {} to forget", s.forget);
     }
+    if s.moved > 0 {
+        let _ = write!(line, ", {} to move", s.moved);
+    }
     let _ = write!(line, "; {} drifted.", s.drifted);
     line
 }
@@ -187,9 +196,14 @@ pub fn markdown(plan: &Plan) -> String {
         .iter()
         .filter(|c| c.action != Action::NoOp || c.drifted)
     {
+        let moved = c
+            .moved_from
+            .as_ref()
+            .map(|old| format!(" (moved from <code>{old}</code>)"))
+            .unwrap_or_default();
         let _ = write!(
             out,
-            "\n<details><summary><code>{} {}</code> {}{}</summary>\n\n",
+            "\n<details><summary><code>{} {}</code> {}{moved}{}</summary>\n\n",
             c.action.symbol(),
             c.address,
             c.action.word(),

@@ -91,6 +91,25 @@ impl StateFile {
             resources: BTreeMap::new(),
         }
     }
+
+    /// Moves the record at `from` to `to`, and points every `depends_on`
+    /// that named `from` at `to`, so deletes stay ordered. Nothing in AWS
+    /// changes. `false` (and nothing changed) when there is no record at
+    /// `from`. The caller checks that `to` is free.
+    pub fn rename(&mut self, from: &Address, to: &Address) -> bool {
+        let Some(r) = self.resources.remove(from) else {
+            return false;
+        };
+        self.resources.insert(to.clone(), r);
+        for r in self.resources.values_mut() {
+            for d in &mut r.depends_on {
+                if d == from {
+                    *d = to.clone();
+                }
+            }
+        }
+        true
+    }
 }
 
 /// Errors of state backends.
