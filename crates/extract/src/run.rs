@@ -132,7 +132,8 @@ fn stripe_client(settings: &RunSettings, http: reqwest::Client) -> Result<Arc<Ap
     // endpoint's, which also counts against the global one.
     let rate = settings.stripe.rate_for(key.expose());
     let limiter = Arc::new(RateLimiter::new(rate, settings.stripe.burst));
-    let per_operation = OperationLimits::new(settings.stripe.endpoint_rate(), settings.stripe.burst);
+    let per_operation =
+        OperationLimits::new(settings.stripe.endpoint_rate(), settings.stripe.burst);
     Ok(Arc::new(
         ApiClient::new(
             "Stripe",

@@ -158,7 +158,11 @@ impl FaultGate {
             self.stats.errors.fetch_add(1, Ordering::Relaxed);
             return Some((StatusCode::SERVICE_UNAVAILABLE, "endpoint down").into_response());
         }
-        if let Some((_, status)) = f.status_paths.iter().find(|(p, _)| path.contains(p.as_str())) {
+        if let Some((_, status)) = f
+            .status_paths
+            .iter()
+            .find(|(p, _)| path.contains(p.as_str()))
+        {
             self.stats.errors.fetch_add(1, Ordering::Relaxed);
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
             return Some(error(status, "refused by the fake (status_paths)"));

@@ -212,11 +212,14 @@ impl StripeFake {
             mutations: Mutex::new(0),
             account_version: Mutex::new(ACCOUNT_API_VERSION.to_owned()),
             list_delay: AtomicI64::new(cfg.faults.stripe_list_delay_secs),
-            limits: cfg.faults.stripe_rate_limits.map(|(global, per_endpoint)| Limits {
-                global: Bucket::new(global),
-                per_endpoint,
-                endpoints: Mutex::new(HashMap::new()),
-            }),
+            limits: cfg
+                .faults
+                .stripe_rate_limits
+                .map(|(global, per_endpoint)| Limits {
+                    global: Bucket::new(global),
+                    per_endpoint,
+                    endpoints: Mutex::new(HashMap::new()),
+                }),
         }
     }
 

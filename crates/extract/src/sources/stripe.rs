@@ -849,10 +849,16 @@ mod tests {
                 .collect();
             let have: BTreeSet<&str> = kind.event_types.iter().copied().collect();
             for t in want.difference(&have) {
-                problems.push(format!("{}: `{t}` changes a {} but is not read", kind.stream, kind.object));
+                problems.push(format!(
+                    "{}: `{t}` changes a {} but is not read",
+                    kind.stream, kind.object
+                ));
             }
             for t in have.difference(&want) {
-                problems.push(format!("{}: `{t}` is not a published {} event", kind.stream, kind.object));
+                problems.push(format!(
+                    "{}: `{t}` is not a published {} event",
+                    kind.stream, kind.object
+                ));
             }
             // Stripe's `types[]` filter takes up to 20 types.
             assert!(kind.event_types.len() <= 20, "{}", kind.stream);
@@ -862,7 +868,10 @@ mod tests {
         // tombstone.
         for stream in ["customers", "products"] {
             let k = kind(stream).expect("kind");
-            assert!(k.event_types.iter().any(|t| t.ends_with(".deleted")), "{stream}");
+            assert!(
+                k.event_types.iter().any(|t| t.ends_with(".deleted")),
+                "{stream}"
+            );
         }
     }
 }
