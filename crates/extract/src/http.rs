@@ -58,6 +58,9 @@ pub fn build_client(s: &HttpSettings) -> Result<reqwest::Client, Error> {
         .map_err(Error::Client)
 }
 
+/// Names the operation a request path calls (for per-operation limits).
+pub type OperationOf = fn(&str) -> String;
+
 /// A paced, retrying JSON client for one API.
 pub struct ApiClient {
     api: &'static str,
@@ -68,7 +71,7 @@ pub struct ApiClient {
     auth: Auth,
     extra_headers: Vec<(&'static str, String)>,
     /// Limits per named operation, and how a path names its operation.
-    operations: Option<(OperationLimits, fn(&str) -> String)>,
+    operations: Option<(OperationLimits, OperationOf)>,
 }
 
 impl ApiClient {
@@ -98,7 +101,7 @@ impl ApiClient {
     pub fn with_operation_limits(
         mut self,
         limits: OperationLimits,
-        operation: fn(&str) -> String,
+        operation: OperationOf,
     ) -> Self {
         self.operations = Some((limits, operation));
         self

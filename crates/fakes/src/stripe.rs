@@ -442,8 +442,13 @@ impl StripeFake {
         if self.is_malformed(i)
             && let Some(m) = v.as_object_mut()
         {
-            // A decimal string where Stripe sends an integer.
-            m.insert("amount".to_owned(), json!(format!("{}.00", amount / 100)));
+            if matches!(kind, Kind::Customer | Kind::Product) {
+                // A date string where Stripe sends Unix seconds.
+                m.insert("created".to_owned(), json!("2025-01-01T00:00:00Z"));
+            } else {
+                // A decimal string where Stripe sends an integer.
+                m.insert("amount".to_owned(), json!(format!("{}.00", amount / 100)));
+            }
         }
         if let (Ok(o), Some(m)) = (self.overrides.lock(), v.as_object_mut())
             && let Some(patch) = o.get(&(kind, i))
@@ -792,7 +797,7 @@ async fn mutate(
         .map_or(Some(Kind::Charge), |k| Kind::from_path(k));
     let n = q.get("n").and_then(|n| n.parse().ok()).unwrap_or(1);
     match kind {
-        Some(k) if q.get("delete").is_some() => {
+        Some(k) if q.contains_key("delete") => {
             axum::Json(json!({"deleted": f.delete(k, n)})).into_response()
         }
         Some(k) => axum::Json(json!({"changed": f.mutate(k, n)})).into_response(),
