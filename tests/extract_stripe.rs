@@ -21,15 +21,17 @@ use twh_fakes::{self as fake, FakeConfig, FakeServer, Faults, SPAN, lake};
 /// Stripe streams only, paced generously (the fake is local) unless a test
 /// asks for the defaults.
 fn settings(f: &FakeServer) -> RunSettings {
-    let mut s = RunSettings::default();
-    s.source = "stripe".to_owned();
+    let mut s = RunSettings {
+        source: "stripe".to_owned(),
+        credentials: Credentials::from_pairs(&[(STRIPE_API_KEY, fake::STRIPE_KEY)]),
+        ..RunSettings::default()
+    };
     s.stripe.base = f.stripe_base();
     s.stripe.rps = Some(5000.0);
     s.stripe.endpoint_rps = Some(5000.0);
     s.http.timeout = Duration::from_secs(5);
     s.http.retry.base = Duration::from_millis(5);
     s.http.retry.max = Duration::from_millis(100);
-    s.credentials = Credentials::from_pairs(&[(STRIPE_API_KEY, fake::STRIPE_KEY)]);
     s
 }
 
