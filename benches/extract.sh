@@ -16,8 +16,11 @@ CHARGES="${CHARGES:-1000000}"
 EVENTS="${EVENTS:-200}"
 ORDERS_PER_EVENT="${ORDERS_PER_EVENT:-500}"
 LATENCY_MS="${LATENCY_MS:-20}"
-# Stripe pacing: the default for a live key (80 req/s, within Stripe's 100/s).
-STRIPE_RPS="${STRIPE_RPS:-80}"
+# Stripe pacing: the defaults for a live key, Stripe's published limits
+# (docs.stripe.com/rate-limits): 100 req/s in all, 25 req/s per endpoint, so
+# one stream (one endpoint) reads at 25 req/s. STRIPE_RPS=0 is unpaced.
+STRIPE_RPS="${STRIPE_RPS:-100}"
+STRIPE_ENDPOINT_RPS="${STRIPE_ENDPOINT_RPS:-25}"
 # Ticketsauce publishes no limit; the fake has none either.
 TS_RPS="${TS_RPS:-2000}"
 DETAIL_CONCURRENCY="${DETAIL_CONCURRENCY:-64}"
@@ -60,7 +63,7 @@ start_fake "$PORT" "$EVENTS" "$ORDERS_PER_EVENT" "$CHARGES"
 start_fake "$((PORT + 1))" "$SEQ_EVENTS" "$ORDERS_PER_EVENT" 0
 
 echo "stripe charges: $CHARGES at $STRIPE_RPS req/s ..." >&2
-read -r s_rec s_ms s_rss < <(measure stripe "$PORT" --source stripe --streams charges --stripe-rps "$STRIPE_RPS")
+read -r s_rec s_ms s_rss < <(measure stripe "$PORT" --source stripe --streams charges --stripe-rps "$STRIPE_RPS" --stripe-endpoint-rps "$STRIPE_ENDPOINT_RPS")
 echo "ticketsauce orders: $((EVENTS * ORDERS_PER_EVENT)) with details, $DETAIL_CONCURRENCY at once ..." >&2
 read -r t_rec t_ms t_rss < <(measure orders "$PORT" --source ticketsauce --streams orders \
     --ticketsauce-rps "$TS_RPS" --detail-concurrency "$DETAIL_CONCURRENCY")
@@ -74,7 +77,7 @@ orders_seq="$(awk -v n="$q_rec" -v ms="$q_ms" 'BEGIN { printf "%.1f", n * 1000 /
 cat <<REPORT
 | run | records | seconds | records/s | peak RSS |
 | --- | ---: | ---: | ---: | ---: |
-| Stripe charges, $STRIPE_RPS req/s | $s_rec | $(awk -v ms="$s_ms" 'BEGIN{printf "%.1f", ms/1000}') | $(rate "$s_rec" "$s_ms") | $((s_rss / 1024)) MiB |
+| Stripe charges, $STRIPE_RPS req/s ($STRIPE_ENDPOINT_RPS per endpoint) | $s_rec | $(awk -v ms="$s_ms" 'BEGIN{printf "%.1f", ms/1000}') | $(rate "$s_rec" "$s_ms") | $((s_rss / 1024)) MiB |
 | Ticketsauce orders + details, $DETAIL_CONCURRENCY at once | $t_rec | $(awk -v ms="$t_ms" 'BEGIN{printf "%.1f", ms/1000}') | $(rate "$t_rec" "$t_ms") | $((t_rss / 1024)) MiB |
 | Ticketsauce orders + details, one at a time | $q_rec | $(awk -v ms="$q_ms" 'BEGIN{printf "%.1f", ms/1000}') | $(rate "$q_rec" "$q_ms") | $((q_rss / 1024)) MiB |
 

@@ -138,6 +138,7 @@ fn config() -> FakeConfig {
             malformed_every: 97,
             ..Faults::default()
         },
+        ..FakeConfig::default()
     }
 }
 

@@ -22,6 +22,7 @@ fn settings(f: &FakeServer) -> RunSettings {
     s.ticketsauce.base = f.ticketsauce_base();
     // The fakes are local: pace generously so tests stay fast.
     s.stripe.rps = Some(5000.0);
+    s.stripe.endpoint_rps = Some(5000.0);
     s.ticketsauce.rps = 5000.0;
     s.http.timeout = Duration::from_secs(5);
     s.http.retry.base = Duration::from_millis(5);

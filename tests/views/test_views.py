@@ -54,11 +54,14 @@ INSERT INTO ticket_warehouse_tickets VALUES
 CREATE TABLE ticket_warehouse_ticket_types (id VARCHAR, event_id VARCHAR, name VARCHAR, price VARCHAR, dt VARCHAR);
 INSERT INTO ticket_warehouse_ticket_types VALUES ('tt1', 'e1', 'General Admission', '100.00', '2024-10-01');
 CREATE TABLE ticket_warehouse_stripe_charges (id VARCHAR, created BIGINT, status VARCHAR, payment_intent VARCHAR,
-    metadata MAP(VARCHAR, VARCHAR), dt VARCHAR);
+    metadata MAP(VARCHAR, VARCHAR), deleted BOOLEAN, deleted_at BIGINT, dt VARCHAR);
 INSERT INTO ticket_warehouse_stripe_charges VALUES
-    ('ch1', 1, 'succeeded', 'pi_a', MAP {'order_id': 'o1'}, '2024-11-01'),
-    ('ch2', 2, 'succeeded', 'pi_b', MAP {'order_id': 'o1'}, '2024-11-01'),
-    ('ch3', 3, 'failed', 'pi_c', MAP {'order_id': 'o2'}, '2024-11-02');
+    ('ch1', 1, 'succeeded', 'pi_a', MAP {'order_id': 'o1'}, NULL, NULL, '2024-11-01'),
+    ('ch2', 2, 'succeeded', 'pi_b', MAP {'order_id': 'o1'}, false, NULL, '2024-11-01'),
+    ('ch3', 3, 'failed', 'pi_c', MAP {'order_id': 'o2'}, NULL, NULL, '2024-11-02'),
+    -- A tombstone (twh-extract lands a deleted Stripe object with deleted = true):
+    -- the newest succeeded charge of o1, so counting it would change o1's payment.
+    ('ch4', 4, 'succeeded', 'pi_gone', MAP {'order_id': 'o1'}, true, 5, '2024-11-01');
 """
 
 
@@ -128,6 +131,17 @@ def test_tickets_carry_their_own_fees_and_never_fan_out(db):
     assert t["t1"]["ticket_type_name"] == "General Admission" and t["t1"]["ticket_holder_name"] == "Ann"
     # Sum of ticket totals = what the orders paid: nothing counted twice.
     assert sum(r["total"] for r in t.values()) == Decimal("218.00") + Decimal("53.50")
+
+
+def test_stripe_tombstones_are_dropped(db):
+    # twh-extract lands deleted Stripe objects as tombstones (deleted = true,
+    # deleted_at); no view may count one as a live record.
+    pay = {r["order_id"]: r for r in rows(db, "SELECT * FROM order_payments")}
+    assert pay["o1"]["charges"] == 2 and pay["o1"]["payment_intent"] == "pi_b"
+    assert pay["o1"]["charge_id"] == "ch2"
+    for view in ("tickets", "orders"):
+        intents = {r["stripe_payment_intent"] for r in rows(db, f"SELECT * FROM {view}")}
+        assert "pi_gone" not in intents, view
 
 
 def test_orders_count_tickets_and_order_fees_once(db):

@@ -91,6 +91,26 @@ impl Error {
                 "export `{name}`, or put `{name}=...` in a file passed with `--credentials`"
             )),
             Error::Auth { api, .. } => Some(format!("check the {api} credentials")),
+            Error::Request {
+                source: HttpError::Status { status, .. },
+                ..
+            } => match status {
+                403 => Some(
+                    "the key may not read this resource: grant it read access (restricted \
+                     keys), or leave the stream out with `--streams`; the cursor did not move"
+                        .to_owned(),
+                ),
+                404 => Some(
+                    "the API does not know this path or object: check `--stripe-api-base` and \
+                     `--stripe-api-version`; the cursor did not move, rerun after fixing"
+                        .to_owned(),
+                ),
+                _ => Some(
+                    "the API refused the request as sent; retrying cannot fix it, the cursor \
+                     did not move"
+                        .to_owned(),
+                ),
+            },
             Error::RetriesExhausted { .. } => Some(
                 "rerun later: the cursor was not advanced past this point, nothing is lost"
                     .to_owned(),
@@ -132,6 +152,13 @@ pub enum HttpError {
         url: String,
         #[source]
         source: serde_json::Error,
+    },
+    /// A 429 that said which limit it hit.
+    #[error("rate limited (`Stripe-Rate-Limited-Reason: {reason}`)")]
+    RateLimited {
+        reason: String,
+        #[source]
+        source: Box<HttpError>,
     },
 }
 

@@ -13,7 +13,7 @@ use tokio::sync::Mutex;
 use super::credentials::{Secret, TicketsauceCredentials};
 use super::error::{Error, HttpError};
 use super::progress::StreamCtx;
-use super::ratelimit::RateLimiter;
+use super::ratelimit::{OperationLimits, RateLimiter};
 use super::retry::{RetryPolicy, Verdict, classify, parse_retry_after};
 
 /// Fresh tokens one request may ask for before giving up.
@@ -58,6 +58,9 @@ pub fn build_client(s: &HttpSettings) -> Result<reqwest::Client, Error> {
         .map_err(Error::Client)
 }
 
+/// Names the operation a request path calls (for per-operation limits).
+pub type OperationOf = fn(&str) -> String;
+
 /// A paced, retrying JSON client for one API.
 pub struct ApiClient {
     api: &'static str,
@@ -67,6 +70,8 @@ pub struct ApiClient {
     retry: RetryPolicy,
     auth: Auth,
     extra_headers: Vec<(&'static str, String)>,
+    /// Limits per named operation, and how a path names its operation.
+    operations: Option<(OperationLimits, OperationOf)>,
 }
 
 impl ApiClient {
@@ -86,7 +91,25 @@ impl ApiClient {
             retry,
             auth,
             extra_headers: Vec::new(),
+            operations: None,
         }
+    }
+
+    /// Paces each named operation as well as the whole API: `operation`
+    /// turns a request path into its operation's name (Stripe:
+    /// `v1/charges/ch_1` is `GET /v1/charges/{id}`).
+    pub fn with_operation_limits(
+        mut self,
+        limits: OperationLimits,
+        operation: OperationOf,
+    ) -> Self {
+        self.operations = Some((limits, operation));
+        self
+    }
+
+    fn operation_limiter(&self, path: &str) -> Option<Arc<RateLimiter>> {
+        let (limits, name) = self.operations.as_ref()?;
+        limits.of(&name(path))
     }
 
     /// Sends `name: value` with every request (Stripe's API version).
@@ -108,11 +131,12 @@ impl ApiClient {
         cursor: &(dyn Fn() -> String + Sync),
     ) -> Result<T, Error> {
         let url = format!("{}/{}", self.base, path.trim_start_matches('/'));
+        let operation = self.operation_limiter(path);
         let mut attempt = 0u32;
         let mut refreshes = 0u32;
         loop {
             attempt += 1;
-            let failure = match self.send_once(&url, query, ctx).await {
+            let failure = match self.send_once(&url, query, ctx, operation.as_deref()).await {
                 Ok(body) => match serde_json::from_slice::<T>(&body) {
                     Ok(v) => return Ok(v),
                     // A 200 with a body cut short is worth one more try;
@@ -139,11 +163,23 @@ impl ApiClient {
                     });
                 }
                 Failure::Retry(err) => (err, self.retry.backoff(attempt)),
-                Failure::Throttled(err, retry_after) => {
+                Failure::Throttled(err, retry_after, reason) => {
                     // The limit is the account's: hold every stream of this
-                    // API back, not just this request.
+                    // API back, not just this request; only the operation's
+                    // bucket when the server says the operation's limit
+                    // was hit (`Stripe-Rate-Limited-Reason: endpoint-rate`).
                     let wait = self.retry.after_throttle(attempt, retry_after);
-                    self.limiter.pause_for(wait);
+                    match (&operation, reason.as_deref()) {
+                        (Some(op), Some(r)) if r.starts_with("endpoint") => op.pause_for(wait),
+                        _ => self.limiter.pause_for(wait),
+                    }
+                    let err = match reason {
+                        Some(r) => HttpError::RateLimited {
+                            reason: r,
+                            source: Box::new(err),
+                        },
+                        None => err,
+                    };
                     (err, wait)
                 }
                 Failure::Refreshed if refreshes < MAX_REFRESHES => {
@@ -188,7 +224,13 @@ impl ApiClient {
         url: &str,
         query: &[(&str, String)],
         ctx: &StreamCtx,
+        operation: Option<&RateLimiter>,
     ) -> Result<Bytes, Failure> {
+        // The operation's bucket first: waiting there must not hold a slot
+        // of the global one that other operations could use.
+        if let Some(op) = operation {
+            op.acquire().await;
+        }
         self.limiter.acquire().await;
         ctx.request();
         let mut req = self.http.get(url).query(query);
@@ -220,6 +262,11 @@ impl ApiClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let limited_reason = resp
+            .headers()
+            .get("stripe-rate-limited-reason")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let body = excerpt(resp.bytes().await.ok());
         let err = HttpError::Status {
             status,
@@ -227,7 +274,7 @@ impl ApiClient {
             body,
         };
         match classify(status) {
-            Verdict::Throttled => Err(Failure::Throttled(err, retry_after)),
+            Verdict::Throttled => Err(Failure::Throttled(err, retry_after, limited_reason)),
             Verdict::Retry => Err(Failure::Retry(err)),
             Verdict::Unauthorized => match (&self.auth, token_generation) {
                 (Auth::OAuth(ts), Some(generation)) if ts.refresh_allowed(generation).await => {
@@ -243,8 +290,9 @@ impl ApiClient {
 
 enum Failure {
     Retry(HttpError),
-    /// A 429, with the server's `Retry-After` when it sent one.
-    Throttled(HttpError, Option<Duration>),
+    /// A 429, with the server's `Retry-After` and
+    /// `Stripe-Rate-Limited-Reason` when it sent them.
+    Throttled(HttpError, Option<Duration>, Option<String>),
     Fatal(HttpError),
     Auth(HttpError),
     Refreshed,

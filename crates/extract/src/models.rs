@@ -269,6 +269,66 @@ impl Model for Dispute {
     }
 }
 
+/// `GET /v1/customers`; a deleted customer lands as its tombstone (the
+/// object as its `customer.deleted` event carried it, with `deleted: true`
+/// and `deleted_at`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Customer {
+    pub id: String,
+    pub object: String,
+    pub created: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Model for Customer {
+    const TABLE: &'static str = "customers";
+    fn validate(&self) -> Result<(), String> {
+        check_id(&self.id, &["cus_"])?;
+        check_object(&self.object, "customer")?;
+        check_created(self.created)
+    }
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn partition(&self) -> Option<String> {
+        partition::of_unix(self.created)
+    }
+}
+
+/// `GET /v1/products`; deleted ones land as tombstones, as customers do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Product {
+    pub id: String,
+    pub object: String,
+    pub created: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Model for Product {
+    const TABLE: &'static str = "products";
+    fn validate(&self) -> Result<(), String> {
+        check_id(&self.id, &[])?;
+        check_object(&self.object, "product")?;
+        check_created(self.created)
+    }
+    fn key(&self) -> &str {
+        &self.id
+    }
+    fn partition(&self) -> Option<String> {
+        partition::of_unix(self.created)
+    }
+}
+
 // ----------------------------------------------------------- Ticketsauce ---
 
 /// `GET /events`.

@@ -1,11 +1,14 @@
-//! A token bucket per API, shared by every stream of that API.
+//! A token bucket per API, shared by every stream of that API, and for APIs
+//! that limit each operation too (Stripe), a bucket per named operation.
 //!
 //! Implemented as GCRA (a token bucket stated in times): each request
 //! reserves the next free slot, so waiting callers are served in order and no
-//! background refill task is needed. A 429 pauses the whole bucket for its
-//! `Retry-After`, because the limit is per account, not per stream.
+//! background refill task is needed. A 429 pauses the bucket it names (the
+//! whole API's unless the server says the operation's) for its
+//! `Retry-After`, because the limits are per account, not per stream.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -71,9 +74,56 @@ impl RateLimiter {
     }
 }
 
+/// A bucket per named operation (`GET /v1/charges`, `GET /v1/charges/{id}`),
+/// made on first use; every request also counts against the API's global
+/// bucket. Stripe limits both ("API endpoints have a default limit of 25
+/// requests per second", which count against the global limit:
+/// <https://docs.stripe.com/rate-limits>).
+#[derive(Debug)]
+pub struct OperationLimits {
+    rate: f64,
+    burst: u32,
+    by_operation: Mutex<HashMap<String, Arc<RateLimiter>>>,
+}
+
+impl OperationLimits {
+    /// `rate` requests per second for each operation (zero: unlimited).
+    pub fn new(rate: f64, burst: u32) -> Self {
+        OperationLimits {
+            rate,
+            burst,
+            by_operation: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The bucket of `operation`.
+    pub fn of(&self, operation: &str) -> Option<Arc<RateLimiter>> {
+        let mut m = self.by_operation.lock().ok()?;
+        Some(
+            m.entry(operation.to_owned())
+                .or_insert_with(|| Arc::new(RateLimiter::new(self.rate, self.burst)))
+                .clone(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn each_operation_has_its_own_bucket() {
+        let ops = OperationLimits::new(10.0, 1);
+        let charges = ops.of("GET /v1/charges").expect("bucket");
+        let again = ops.of("GET /v1/charges").expect("bucket");
+        assert!(Arc::ptr_eq(&charges, &again));
+        let refunds = ops.of("GET /v1/refunds").expect("bucket");
+        // One slot each: charges' second request waits, refunds' first
+        // does not.
+        assert!(charges.reserve(Instant::now()).is_zero());
+        assert!(!again.reserve(Instant::now()).is_zero());
+        assert!(refunds.reserve(Instant::now()).is_zero());
+    }
 
     #[tokio::test]
     async fn steady_rate_after_the_burst() {

@@ -15,7 +15,7 @@ use super::credentials::Credentials;
 use super::cursor::{LastRun, RunLock, StateStore, StreamState};
 use super::http::{ApiClient, Auth, HttpSettings, TokenSource, build_client};
 use super::progress::{Reporter, StreamCtx};
-use super::ratelimit::RateLimiter;
+use super::ratelimit::{OperationLimits, RateLimiter};
 use super::sink::Sink;
 use super::sources::stripe::{self, StripeCursor, StripeSettings, StripeStream};
 use super::sources::ticketsauce::{
@@ -128,8 +128,12 @@ async fn run_locked(
 
 fn stripe_client(settings: &RunSettings, http: reqwest::Client) -> Result<Arc<ApiClient>, String> {
     let key = settings.credentials.stripe().map_err(|e| chain(&e))?;
+    // Both of Stripe's limits: the account's global one and each
+    // endpoint's, which also counts against the global one.
     let rate = settings.stripe.rate_for(key.expose());
     let limiter = Arc::new(RateLimiter::new(rate, settings.stripe.burst));
+    let per_operation =
+        OperationLimits::new(settings.stripe.endpoint_rate(), settings.stripe.burst);
     Ok(Arc::new(
         ApiClient::new(
             "Stripe",
@@ -139,7 +143,8 @@ fn stripe_client(settings: &RunSettings, http: reqwest::Client) -> Result<Arc<Ap
             settings.http.retry.clone(),
             Auth::Bearer(key),
         )
-        .with_header("Stripe-Version", stripe::API_VERSION),
+        .with_header("Stripe-Version", settings.stripe.api_version.clone())
+        .with_operation_limits(per_operation, stripe::operation),
     ))
 }
 

@@ -50,6 +50,15 @@ pub struct Faults {
     /// Requests whose path contains one of these always get a 503 (an
     /// outage of one endpoint).
     pub fail_paths: Vec<String>,
+    /// Requests whose path contains the first always get the status of the
+    /// second (a 400, 403 or 404 that retrying cannot fix).
+    pub status_paths: Vec<(String, u16)>,
+    /// Stripe objects created less than this many seconds ago are not
+    /// listed yet (Stripe lists objects some time after their `created`).
+    pub stripe_list_delay_secs: i64,
+    /// Stripe's rate limits enforced: (global, per endpoint) requests per
+    /// second.
+    pub stripe_rate_limits: Option<(f64, f64)>,
 }
 
 /// What the fakes serve.
@@ -62,6 +71,9 @@ pub struct FakeConfig {
     /// Added to every data request.
     pub latency: Duration,
     pub faults: Faults,
+    /// When the Stripe data starts (Unix seconds); [`EPOCH`] unless set, so
+    /// a test can place the newest objects just before now.
+    pub stripe_epoch: Option<i64>,
 }
 
 impl Default for FakeConfig {
@@ -73,6 +85,7 @@ impl Default for FakeConfig {
             charges: 500,
             latency: Duration::ZERO,
             faults: Faults::default(),
+            stripe_epoch: None,
         }
     }
 }
@@ -144,6 +157,15 @@ impl FaultGate {
         if f.fail_paths.iter().any(|p| path.contains(p.as_str())) {
             self.stats.errors.fetch_add(1, Ordering::Relaxed);
             return Some((StatusCode::SERVICE_UNAVAILABLE, "endpoint down").into_response());
+        }
+        if let Some((_, status)) = f
+            .status_paths
+            .iter()
+            .find(|(p, _)| path.contains(p.as_str()))
+        {
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+            let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST);
+            return Some(error(status, "refused by the fake (status_paths)"));
         }
         let mut delay = self.latency;
         if f.slow_every > 0 && n.is_multiple_of(f.slow_every) {

@@ -72,6 +72,24 @@ struct FakeArgs {
     /// Requests whose path contains this always get a 503 (repeatable).
     #[arg(long)]
     fail_path: Vec<String>,
+    /// Stripe's rate limits, enforced: `GLOBAL,PER_ENDPOINT` requests per
+    /// second (Stripe's own: 100,25 live, 25,25 test; docs.stripe.com/rate-limits).
+    #[arg(long, value_parser = parse_limits)]
+    stripe_rate_limits: Option<(f64, f64)>,
+}
+
+fn parse_limits(s: &str) -> Result<(f64, f64), String> {
+    let (g, e) = s
+        .split_once(',')
+        .ok_or_else(|| format!("`{s}`: expected GLOBAL,PER_ENDPOINT, e.g. 100,25"))?;
+    let num = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| *n > 0.0 && n.is_finite())
+            .ok_or_else(|| format!("`{v}` is not a positive rate"))
+    };
+    Ok((num(g)?, num(e)?))
 }
 
 fn main() -> ExitCode {
@@ -107,7 +125,10 @@ fn fake_config(a: FakeArgs) -> FakeConfig {
             malformed_every: a.malformed_every,
             token_ttl: a.token_ttl_ms.map(Duration::from_millis),
             fail_paths: a.fail_path,
+            stripe_rate_limits: a.stripe_rate_limits,
+            ..Faults::default()
         },
+        ..FakeConfig::default()
     }
 }
 

@@ -1,18 +1,47 @@
-//! The fake Stripe API: charges, balance transactions, refunds, payouts and
-//! disputes generated from their index; list with `created` filters and
-//! `starting_after`; retrieve by id; `/v1/events` for changes.
+//! The fake Stripe API: charges, balance transactions, refunds, payouts,
+//! disputes, customers and products generated from their index; list with
+//! `created` filters and `starting_after`; retrieve by id; `/v1/events` for
+//! changes and deletions. What it fakes follows Stripe's documentation:
+//!
+//! - Events (<https://docs.stripe.com/api/events>): every change records an
+//!   event of a published type (`charge.updated`, `customer.deleted`, ...)
+//!   whose `data.object` is the object as it was, rendered at the account's
+//!   API version of that moment (the event's `api_version`), never at the
+//!   request's `Stripe-Version`. `GET /v1/events` lists only the last 30 days
+//!   ("We only guarantee access to events through the Retrieve Event API for
+//!   30 days"), newest first.
+//! - Deletions (<https://docs.stripe.com/api/customers/delete>,
+//!   <https://docs.stripe.com/api/products/delete>): a deleted object leaves
+//!   its list; retrieving a deleted customer answers
+//!   `{"id", "object": "customer", "deleted": true}`, a deleted product 404.
+//! - Versions (<https://docs.stripe.com/changelog/2022-11-15/deprecates-charges-auto-expand>):
+//!   before `2022-11-15` a charge carries its `refunds` sublist; from that
+//!   version on it does not. Lists and retrieves render at the request's
+//!   `Stripe-Version`, else the account's version.
+//! - Rate limits (<https://docs.stripe.com/rate-limits>): when set, a global
+//!   limit and a limit per named operation (`GET /v1/charges` and
+//!   `GET /v1/charges/{id}` are two), each request counting against both; a
+//!   refused request is a 429 with `Stripe-Rate-Limited-Reason`
+//!   (`global-rate` or `endpoint-rate`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use crate::{EPOCH, FakeConfig, FaultGate, SPAN, STRIPE_KEY, alnum, error, mix, now_unix};
+
+/// The account's API version unless a test changes it: the version
+/// twh-extract pins, so events render as the lists do.
+pub const ACCOUNT_API_VERSION: &str = twh_extract::sources::stripe::API_VERSION;
+/// From this version on a charge no longer carries its `refunds` sublist.
+const CHARGE_REFUNDS_DROPPED: &str = "2022-11-15";
 
 /// The object kinds, in the order of their paths.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -22,15 +51,19 @@ pub enum Kind {
     Refund,
     Payout,
     Dispute,
+    Customer,
+    Product,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Charge,
         Kind::BalanceTransaction,
         Kind::Refund,
         Kind::Payout,
         Kind::Dispute,
+        Kind::Customer,
+        Kind::Product,
     ];
 
     pub fn from_path(p: &str) -> Option<Kind> {
@@ -40,6 +73,8 @@ impl Kind {
             "refunds" => Kind::Refund,
             "payouts" => Kind::Payout,
             "disputes" => Kind::Dispute,
+            "customers" => Kind::Customer,
+            "products" => Kind::Product,
             _ => return None,
         })
     }
@@ -52,6 +87,8 @@ impl Kind {
             Kind::Refund => "refunds",
             Kind::Payout => "payouts",
             Kind::Dispute => "disputes",
+            Kind::Customer => "customers",
+            Kind::Product => "products",
         }
     }
 
@@ -62,6 +99,8 @@ impl Kind {
             Kind::Refund => "re_",
             Kind::Payout => "po_",
             Kind::Dispute => "dp_",
+            Kind::Customer => "cus_",
+            Kind::Product => "prod_",
         }
     }
 
@@ -72,6 +111,8 @@ impl Kind {
             Kind::Refund => "refund",
             Kind::Payout => "payout",
             Kind::Dispute => "dispute",
+            Kind::Customer => "customer",
+            Kind::Product => "product",
         }
     }
 
@@ -81,7 +122,18 @@ impl Kind {
             Kind::Refund => Some("refund.updated"),
             Kind::Payout => Some("payout.updated"),
             Kind::Dispute => Some("charge.dispute.updated"),
+            Kind::Customer => Some("customer.updated"),
+            Kind::Product => Some("product.updated"),
             Kind::BalanceTransaction => None,
+        }
+    }
+
+    /// The `*.deleted` event, for the kinds Stripe can delete.
+    fn delete_event(self) -> Option<&'static str> {
+        match self {
+            Kind::Customer => Some("customer.deleted"),
+            Kind::Product => Some("product.deleted"),
+            _ => None,
         }
     }
 
@@ -96,9 +148,54 @@ pub struct StripeFake {
     charges: u64,
     malformed_every: u64,
     gate: FaultGate,
+    epoch: i64,
     overrides: Mutex<HashMap<(Kind, u64), Map<String, Value>>>,
+    /// Deleted objects: the event's `created` and the version it rendered at.
+    deleted: Mutex<HashMap<(Kind, u64), (i64, String)>>,
     events: Mutex<Vec<Value>>,
     mutations: Mutex<u64>,
+    account_version: Mutex<String>,
+    /// Objects created less than this many seconds ago are not listed yet.
+    list_delay: AtomicI64,
+    limits: Option<Limits>,
+}
+
+/// Stripe's rate limits, as token buckets per second.
+struct Limits {
+    global: Bucket,
+    per_endpoint: f64,
+    endpoints: Mutex<HashMap<String, Bucket>>,
+}
+
+/// A token bucket holding at most one second of tokens.
+struct Bucket {
+    rate: f64,
+    state: Mutex<(f64, std::time::Instant)>,
+}
+
+impl Bucket {
+    fn new(rate: f64) -> Self {
+        Bucket {
+            rate,
+            state: Mutex::new((rate, std::time::Instant::now())),
+        }
+    }
+
+    fn take(&self) -> bool {
+        let Ok(mut st) = self.state.lock() else {
+            return true;
+        };
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(st.1).as_secs_f64() * self.rate;
+        st.0 = (st.0 + refill).min(self.rate.max(1.0));
+        st.1 = now;
+        if st.0 >= 1.0 {
+            st.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl StripeFake {
@@ -108,10 +205,75 @@ impl StripeFake {
             charges: cfg.charges,
             malformed_every: cfg.faults.malformed_every,
             gate,
+            epoch: cfg.stripe_epoch.unwrap_or(EPOCH),
             overrides: Mutex::new(HashMap::new()),
+            deleted: Mutex::new(HashMap::new()),
             events: Mutex::new(Vec::new()),
             mutations: Mutex::new(0),
+            account_version: Mutex::new(ACCOUNT_API_VERSION.to_owned()),
+            list_delay: AtomicI64::new(cfg.faults.stripe_list_delay_secs),
+            limits: cfg
+                .faults
+                .stripe_rate_limits
+                .map(|(global, per_endpoint)| Limits {
+                    global: Bucket::new(global),
+                    per_endpoint,
+                    endpoints: Mutex::new(HashMap::new()),
+                }),
         }
+    }
+
+    /// Changes the account's API version: events created from now on render
+    /// their object at it (as upgrading the account in the Dashboard does).
+    pub fn set_account_api_version(&self, v: &str) {
+        if let Ok(mut a) = self.account_version.lock() {
+            *a = v.to_owned();
+        }
+    }
+
+    fn account_api_version(&self) -> String {
+        self.account_version
+            .lock()
+            .map(|a| a.clone())
+            .unwrap_or_default()
+    }
+
+    /// Objects created less than `secs` ago stay out of lists (Stripe lists
+    /// a new object some time after its `created`).
+    pub fn set_list_delay(&self, secs: i64) {
+        self.list_delay.store(secs, Ordering::Relaxed);
+    }
+
+    /// A 429 when the request exceeds a limit, naming which one.
+    fn rate_limited(&self, operation: &str) -> Option<Response> {
+        let l = self.limits.as_ref()?;
+        let endpoint_ok = match l.endpoints.lock() {
+            Ok(mut m) => m
+                .entry(operation.to_owned())
+                .or_insert_with(|| Bucket::new(l.per_endpoint))
+                .take(),
+            Err(_) => true,
+        };
+        let reason = if !endpoint_ok {
+            "endpoint-rate"
+        } else if !l.global.take() {
+            "global-rate"
+        } else {
+            return None;
+        };
+        self.gate
+            .stats
+            .throttled
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut r = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+        );
+        r.headers_mut().insert(
+            "stripe-rate-limited-reason",
+            HeaderValue::from_static(reason),
+        );
+        Some(r)
     }
 
     /// How many objects of `kind` exist.
@@ -122,13 +284,15 @@ impl StripeFake {
             Kind::Refund => c / 10,
             Kind::Payout => c.div_ceil(200),
             Kind::Dispute => c.div_ceil(250),
+            Kind::Customer => c.div_ceil(5),
+            Kind::Product => c.div_ceil(100),
         }
     }
 
     fn charge_created(&self, i: u64) -> i64 {
         let c = i64::try_from(self.charges.max(1)).unwrap_or(i64::MAX);
         let i = i64::try_from(i).unwrap_or(i64::MAX);
-        EPOCH + i.saturating_mul(SPAN) / c
+        self.epoch + i.saturating_mul(SPAN) / c
     }
 
     /// Creation time; non-decreasing in the index within a kind.
@@ -138,9 +302,14 @@ impl StripeFake {
             Kind::Charge | Kind::BalanceTransaction => self.charge_created(i),
             Kind::Refund => self.charge_created((i * 10 + 3).min(last)) + 3600,
             Kind::Dispute => self.charge_created((i * 250 + 7).min(last)) + 2 * 86_400,
-            Kind::Payout => {
-                let n = i64::try_from(self.count(Kind::Payout).max(1)).unwrap_or(1);
-                EPOCH + i64::try_from(i).unwrap_or(0) * SPAN / n + 43_200
+            Kind::Payout | Kind::Customer | Kind::Product => {
+                let n = i64::try_from(self.count(kind).max(1)).unwrap_or(1);
+                let offset = match kind {
+                    Kind::Payout => 43_200,
+                    Kind::Customer => 600,
+                    _ => 0,
+                };
+                self.epoch + i64::try_from(i).unwrap_or(0) * SPAN / n + offset
             }
         }
     }
@@ -164,8 +333,14 @@ impl StripeFake {
         self.malformed_every > 0 && (i + 1).is_multiple_of(self.malformed_every)
     }
 
-    /// The current version of an object, changes included.
+    /// The current state of an object, changes included, rendered at the
+    /// API version twh-extract pins.
     pub fn object(&self, kind: Kind, i: u64) -> Value {
+        self.render(kind, i, ACCOUNT_API_VERSION)
+    }
+
+    /// The current state of an object rendered at API version `version`.
+    pub fn render(&self, kind: Kind, i: u64, version: &str) -> Value {
         let h = mix(self.seed, kind.salt(), i);
         let created = self.created(kind, i);
         let currency = if h.is_multiple_of(7) { "eur" } else { "usd" };
@@ -234,12 +409,46 @@ impl StripeFake {
                 "reason": "fraudulent",
                 "status": "needs_response",
             }),
+            Kind::Customer => json!({
+                "id": self.id(kind, i),
+                "object": "customer",
+                "created": created,
+                "email": format!("buyer{i}@example.com"),
+                "name": format!("Buyer {i}"),
+                "livemode": false,
+                "metadata": {},
+            }),
+            Kind::Product => json!({
+                "id": self.id(kind, i),
+                "object": "product",
+                "active": true,
+                "created": created,
+                "name": format!("Ticket type {i}"),
+                "livemode": false,
+                "updated": created,
+            }),
         };
+        if kind == Kind::Charge
+            && version < CHARGE_REFUNDS_DROPPED
+            && let Some(m) = v.as_object_mut()
+        {
+            let id = self.id(kind, i);
+            m.insert(
+                "refunds".to_owned(),
+                json!({"object": "list", "data": [], "has_more": false,
+                       "url": format!("/v1/charges/{id}/refunds")}),
+            );
+        }
         if self.is_malformed(i)
             && let Some(m) = v.as_object_mut()
         {
-            // A decimal string where Stripe sends an integer.
-            m.insert("amount".to_owned(), json!(format!("{}.00", amount / 100)));
+            if matches!(kind, Kind::Customer | Kind::Product) {
+                // A date string where Stripe sends Unix seconds.
+                m.insert("created".to_owned(), json!("2025-01-01T00:00:00Z"));
+            } else {
+                // A decimal string where Stripe sends an integer.
+                m.insert("amount".to_owned(), json!(format!("{}.00", amount / 100)));
+            }
         }
         if let (Ok(o), Some(m)) = (self.overrides.lock(), v.as_object_mut())
             && let Some(patch) = o.get(&(kind, i))
@@ -251,12 +460,86 @@ impl StripeFake {
         v
     }
 
-    /// Every valid object of `kind` as it should land (tests).
+    /// Every valid object of `kind` as it should land (tests): rendered at
+    /// the pinned version with `api_version` stamped, and each deleted
+    /// object as its tombstone (the object as its `*.deleted` event carried
+    /// it, `deleted: true`, `deleted_at` the event's time).
     pub fn expected(&self, kind: Kind) -> Vec<Value> {
+        let deleted = self.deleted.lock().map(|d| d.clone()).unwrap_or_default();
         (0..self.count(kind))
             .filter(|i| !self.is_malformed(*i))
-            .map(|i| self.object(kind, i))
+            .map(|i| match deleted.get(&(kind, i)) {
+                Some((at, version)) => {
+                    let mut v = self.render(kind, i, version);
+                    if let Some(m) = v.as_object_mut() {
+                        m.insert("api_version".to_owned(), json!(version));
+                        m.insert("deleted".to_owned(), json!(true));
+                        m.insert("deleted_at".to_owned(), json!(at));
+                    }
+                    v
+                }
+                None => {
+                    let mut v = self.object(kind, i);
+                    if let Some(m) = v.as_object_mut() {
+                        m.insert("api_version".to_owned(), json!(ACCOUNT_API_VERSION));
+                    }
+                    v
+                }
+            })
             .collect()
+    }
+
+    fn is_deleted(&self, kind: Kind, i: u64) -> bool {
+        self.deleted
+            .lock()
+            .is_ok_and(|d| d.contains_key(&(kind, i)))
+    }
+
+    /// Records an event of type `t` for object `i`, rendered at the
+    /// account's version now.
+    fn record_event(&self, t: &str, kind: Kind, i: u64) -> (i64, String) {
+        let version = self.account_api_version();
+        let created = now_unix();
+        let object = self.render(kind, i, &version);
+        if let Ok(mut ev) = self.events.lock() {
+            let seq = ev.len() as u64;
+            ev.push(json!({
+                "id": format!("evt_{seq:010}{}", alnum(mix(self.seed, 77, seq), 10)),
+                "object": "event",
+                "api_version": version,
+                "type": t,
+                "created": created,
+                "livemode": false,
+                "pending_webhooks": 0,
+                "data": {"object": object},
+            }));
+        }
+        (created, version)
+    }
+
+    /// Deletes `n` objects of `kind` (deterministically chosen, valid, not
+    /// yet deleted) and records a `*.deleted` event for each. Returns their
+    /// ids; nothing for kinds Stripe cannot delete.
+    pub fn delete(&self, kind: Kind, n: u64) -> Vec<String> {
+        let Some(t) = kind.delete_event() else {
+            return Vec::new();
+        };
+        let count = self.count(kind);
+        let mut ids = Vec::new();
+        let mut k = 0;
+        while (ids.len() as u64) < n && k < count * 2 {
+            let i = mix(self.seed, 4242, k) % count;
+            k += 1;
+            if self.is_malformed(i) || self.is_deleted(kind, i) {
+                continue;
+            }
+            let at = self.record_event(t, kind, i);
+            if let Ok(mut d) = self.deleted.lock() {
+                d.insert((kind, i), at);
+            }
+            ids.push(self.id(kind, i));
+        }
+        ids
     }
 
     /// How many objects of `kind` are malformed (tests).
@@ -283,9 +566,12 @@ impl StripeFake {
         let mut ids = Vec::new();
         for k in 0..n {
             let mut i = mix(self.seed, round * 1000 + k, 99) % count;
-            // Malformed records stay malformed; pick the next valid one.
-            while self.is_malformed(i) {
+            // Malformed records stay malformed, deleted ones deleted; pick
+            // the next valid one.
+            let mut tries = 0;
+            while (self.is_malformed(i) || self.is_deleted(kind, i)) && tries < count {
                 i = (i + 1) % count;
+                tries += 1;
             }
             let patch = match kind {
                 Kind::Charge => {
@@ -300,15 +586,8 @@ impl StripeFake {
                 o.entry((kind, i)).or_default().extend(p);
             }
             let id = self.id(kind, i);
-            if let (Some(t), Ok(mut ev)) = (kind.update_event(), self.events.lock()) {
-                let seq = ev.len() as u64;
-                ev.push(json!({
-                    "id": format!("evt_{seq:010}{}", alnum(mix(self.seed, 77, seq), 10)),
-                    "object": "event",
-                    "type": t,
-                    "created": now_unix(),
-                    "data": {"object": self.object(kind, i)},
-                }));
+            if let Some(t) = kind.update_event() {
+                self.record_event(t, kind, i);
             }
             ids.push(id);
         }
@@ -322,7 +601,7 @@ impl StripeFake {
             .is_some_and(|v| v == format!("Bearer {STRIPE_KEY}"))
     }
 
-    fn list(&self, kind: Kind, q: &[(String, String)]) -> Response {
+    fn list(&self, kind: Kind, q: &[(String, String)], version: &str) -> Response {
         let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let num = |k: &str| get(k).and_then(|v| v.parse::<i64>().ok());
         let limit = num("limit").unwrap_or(10);
@@ -333,6 +612,9 @@ impl StripeFake {
         // Indices whose `created` is within the filters form one range.
         let lower_t = num("created[gte]").or_else(|| num("created[gt]").map(|t| t + 1));
         let upper_t = num("created[lt]").or_else(|| num("created[lte]").map(|t| t + 1));
+        // Not listed yet: objects created less than the delay ago.
+        let visible_until = now_unix() - self.list_delay.load(Ordering::Relaxed);
+        let upper_t = Some(upper_t.map_or(visible_until + 1, |t| t.min(visible_until + 1)));
         let lo = lower_t.map_or(0, |t| self.first_at_or_after(kind, t));
         let hi = upper_t.map_or(count, |t| self.first_at_or_after(kind, t));
         // Newest first, as Stripe lists.
@@ -343,13 +625,17 @@ impl StripeFake {
                 None => return error(StatusCode::BAD_REQUEST, "No such object for starting_after"),
             }
         }
-        let limit = u64::try_from(limit).unwrap_or(10);
-        let bottom = top.saturating_sub(limit).max(lo);
-        let data: Vec<Value> = (bottom..top.max(bottom))
-            .rev()
-            .map(|i| self.object(kind, i))
-            .collect();
-        let has_more = bottom > lo;
+        let limit = usize::try_from(limit).unwrap_or(10);
+        // Deleted objects are no longer listed.
+        let mut data: Vec<Value> = Vec::with_capacity(limit);
+        let mut bottom = top;
+        while bottom > lo && data.len() < limit {
+            bottom -= 1;
+            if !self.is_deleted(kind, bottom) {
+                data.push(self.render(kind, bottom, version));
+            }
+        }
+        let has_more = (lo..bottom).any(|i| !self.is_deleted(kind, i));
         axum::Json(json!({
             "object": "list",
             "url": format!("/v1/{}", kind.table()),
@@ -422,6 +708,14 @@ impl StripeFake {
     }
 }
 
+/// The request's `Stripe-Version`, else the account's.
+fn version_of(f: &StripeFake, headers: &HeaderMap) -> String {
+    headers
+        .get("stripe-version")
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(|| f.account_api_version(), str::to_owned)
+}
+
 async fn list(
     State(f): State<Arc<StripeFake>>,
     Path(kind): Path<String>,
@@ -431,11 +725,14 @@ async fn list(
     if !f.authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
     }
+    if let Some(r) = f.rate_limited(&format!("GET /v1/{kind}")) {
+        return r;
+    }
     if let Some(r) = f.gate.enter(&format!("/v1/{kind}")).await {
         return r;
     }
     match Kind::from_path(&kind) {
-        Some(k) => f.list(k, &q),
+        Some(k) => f.list(k, &q, &version_of(&f, &headers)),
         None => error(StatusCode::NOT_FOUND, "Unrecognized request URL"),
     }
 }
@@ -448,6 +745,9 @@ async fn retrieve(
     if !f.authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
     }
+    if let Some(r) = f.rate_limited(&format!("GET /v1/{kind}/{{id}}")) {
+        return r;
+    }
     if let Some(r) = f.gate.enter(&format!("/v1/{kind}/{id}")).await {
         return r;
     }
@@ -455,7 +755,15 @@ async fn retrieve(
         return error(StatusCode::NOT_FOUND, "Unrecognized request URL");
     };
     match f.index_of(k, &id) {
-        Some(i) => axum::Json(f.object(k, i)).into_response(),
+        // A deleted customer is still retrievable, as a stub.
+        Some(i) if f.is_deleted(k, i) && k == Kind::Customer => {
+            axum::Json(json!({"id": id, "object": "customer", "deleted": true})).into_response()
+        }
+        Some(i) if f.is_deleted(k, i) => error(
+            StatusCode::NOT_FOUND,
+            &format!("No such {}: '{id}'", k.object()),
+        ),
+        Some(i) => axum::Json(f.render(k, i, &version_of(&f, &headers))).into_response(),
         None => error(
             StatusCode::NOT_FOUND,
             &format!("No such {}: '{id}'", k.object()),
@@ -470,6 +778,9 @@ async fn events(
 ) -> Response {
     if !f.authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
+    }
+    if let Some(r) = f.rate_limited("GET /v1/events") {
+        return r;
     }
     if let Some(r) = f.gate.enter("/v1/events").await {
         return r;
@@ -486,6 +797,9 @@ async fn mutate(
         .map_or(Some(Kind::Charge), |k| Kind::from_path(k));
     let n = q.get("n").and_then(|n| n.parse().ok()).unwrap_or(1);
     match kind {
+        Some(k) if q.contains_key("delete") => {
+            axum::Json(json!({"deleted": f.delete(k, n)})).into_response()
+        }
         Some(k) => axum::Json(json!({"changed": f.mutate(k, n)})).into_response(),
         None => error(StatusCode::BAD_REQUEST, "unknown kind"),
     }

@@ -30,6 +30,15 @@ from the environment, else from the --credentials file (KEY=VALUE lines).
 They are never logged or written. S3 follows the AWS SDK's configuration
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
 
+Stripe: requests are paced to Stripe's published limits
+(https://docs.stripe.com/rate-limits): 100 requests/s in all for a live key,
+25 for a test key, and 25/s for each endpoint (each named operation, such as
+`GET /v1/charges`), which counts against the global one; a 429's
+`Retry-After` and `Stripe-Rate-Limited-Reason` are honoured. After the first
+backfill, changes come from /v1/events; deleted customers and products land as
+tombstones (`\"deleted\": true`, `deleted_at`). A 400, 403 or 404 is never
+skipped: the stream fails naming the request, the others go on.
+
 Exit status: 0 when every stream finished, 1 when one failed (the others still
 ran; rerun to resume), 2 on a usage error, 130 when interrupted.";
 
@@ -73,7 +82,7 @@ pub struct RunArgs {
     pub since: Option<DateTime<Utc>>,
     /// Only these streams (or the streams of these tables), comma-separated:
     /// events, orders, checkin_ids, charges, balance_transactions, refunds,
-    /// payouts, disputes.
+    /// payouts, disputes, customers, products.
     #[arg(long, value_delimiter = ',')]
     pub streams: Vec<String>,
     /// File of `KEY=VALUE` credential lines, read for what the environment lacks.
@@ -85,9 +94,26 @@ pub struct RunArgs {
     /// Stripe API base URL.
     #[arg(long, env = env::STRIPE_API_BASE, default_value = "https://api.stripe.com")]
     pub stripe_api_base: String,
-    /// Stripe requests per second [default: 80 for live keys, 20 for test keys].
+    /// Stripe requests per second in all (0: unpaced) [default: Stripe's
+    /// global limit, 100 for live keys, 25 for test keys; see
+    /// https://docs.stripe.com/rate-limits].
     #[arg(long)]
     pub stripe_rps: Option<f64>,
+    /// Stripe requests per second of each endpoint, that is each named
+    /// operation such as `GET /v1/charges` (0: unpaced), counted against
+    /// `--stripe-rps` too [default: Stripe's endpoint limit, 25; unpaced
+    /// when `--stripe-rps 0`].
+    #[arg(long)]
+    pub stripe_endpoint_rps: Option<f64>,
+    /// The `Stripe-Version` sent with every request; each record stores the
+    /// version it was rendered at as `api_version`.
+    #[arg(long, default_value = crate::sources::stripe::API_VERSION)]
+    pub stripe_api_version: String,
+    /// How far before its cursor each Stripe run reads `created` windows
+    /// again, in minutes: Stripe lists an object some time after its
+    /// `created`, and the merge by id absorbs the repeats.
+    #[arg(long, default_value_t = 10)]
+    pub stripe_late_minutes: u64,
     /// Ticketsauce requests per second (0: unpaced).
     #[arg(long, default_value_t = 100.0)]
     pub ticketsauce_rps: f64,
@@ -103,7 +129,7 @@ pub struct RunArgs {
     /// Width of a Stripe created window, in days.
     #[arg(long, default_value_t = 30)]
     pub window_days: u32,
-    /// How far before its cursor each run starts again, in minutes.
+    /// How far before its cursor each Ticketsauce run starts again, in minutes.
     #[arg(long, default_value_t = 60)]
     pub overlap_minutes: u64,
     /// Days of Stripe windows re-read to catch changes without events.

@@ -99,10 +99,12 @@ pub fn settings(a: &RunArgs) -> Result<RunSettings, Error> {
         since: a.since,
         stripe: StripeSettings {
             base: a.stripe_api_base.clone(),
+            api_version: a.stripe_api_version.clone(),
             rps: a.stripe_rps,
+            endpoint_rps: a.stripe_endpoint_rps,
             window_days: a.window_days.max(1),
             window_concurrency: a.window_concurrency.max(1),
-            overlap,
+            overlap: Duration::from_secs(a.stripe_late_minutes * 60),
             reread_days: a.reread_days,
             reread_every: Duration::from_secs(a.reread_every_days * 86_400),
             ..StripeSettings::default()

@@ -72,6 +72,16 @@ pub const STREAMS: &[StreamDef] = &[
         name: "disputes",
         tables: &["disputes"],
     },
+    StreamDef {
+        source: STRIPE,
+        name: "customers",
+        tables: &["customers"],
+    },
+    StreamDef {
+        source: STRIPE,
+        name: "products",
+        tables: &["products"],
+    },
 ];
 
 /// The streams of `source` (`ticketsauce`, `stripe` or `all`), narrowed to
@@ -180,8 +190,8 @@ mod tests {
     #[test]
     fn select_by_source_stream_or_table() {
         let names = |v: Vec<StreamDef>| v.iter().map(StreamDef::full_name).collect::<Vec<_>>();
-        assert_eq!(select("stripe", &[]).expect("ok").len(), 5);
-        assert_eq!(select("all", &[]).expect("ok").len(), 8);
+        assert_eq!(select("stripe", &[]).expect("ok").len(), 7);
+        assert_eq!(select("all", &[]).expect("ok").len(), 10);
         assert_eq!(
             names(select("all", &["tickets".into(), "stripe.charges".into()]).expect("ok")),
             ["ticketsauce.orders", "stripe.charges"]

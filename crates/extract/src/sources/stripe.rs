@@ -1,4 +1,5 @@
-//! Stripe: charges, balance transactions, refunds, payouts and disputes.
+//! Stripe: charges, balance transactions, refunds, payouts, disputes,
+//! customers and products.
 //!
 //! Three phases per stream, each checkpointed:
 //!
@@ -7,16 +8,29 @@
 //!    read a few at a time with `limit=100` and `starting_after`. The cursor
 //!    `backfilled_until` advances over the contiguous prefix of finished
 //!    windows; finished windows ahead of it are remembered, so a run that is
-//!    stopped resumes where it was. The next run starts `overlap` before the
-//!    cursor on purpose; the merge by key absorbs the repeats.
+//!    stopped resumes where it was. The next run starts `overlap` (the late
+//!    margin, 10 minutes by default) before the cursor on purpose: Stripe
+//!    lists an object some time after its `created`, so the newest objects of
+//!    one run's last window may only be listed by the next. The merge by key
+//!    absorbs the repeats.
 //! 2. **Events.** Objects changed since the last run are found through
-//!    `/v1/events` (30-day retention) and re-read whole, so the landed
-//!    version is the current one, whatever order events arrive in.
+//!    `/v1/events` (30-day retention), filtered to the stream's table of
+//!    event types ([`Kind::event_types`], tested against Stripe's published
+//!    list in `stripe_event_types.tsv`). The newest event of each object
+//!    wins: a `*.deleted` event lands a tombstone (the object it carries,
+//!    `deleted: true`, `deleted_at`); any other lands the object it carries
+//!    when it was rendered at the pinned API version, else the object is
+//!    re-read by id so the table keeps one version.
 //! 3. **Re-read.** Every `reread_every`, the last `reread_days` of windows are
 //!    read again: this catches changes the events missed (a gap longer than
 //!    the retention, objects without events such as balance transactions).
+//!
+//! Every record carries `api_version`: the version it was rendered at (the
+//! pinned `Stripe-Version` for lists and retrieves, the event's own for
+//! objects taken from events, which Stripe renders "according to Stripe API
+//! version at its creation time").
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,15 +41,23 @@ use serde_json::Value;
 
 use super::{STRIPE, land};
 use crate::Error;
-use crate::error::HttpError;
 use crate::http::ApiClient;
 use crate::models::{self, Model};
 use crate::progress::StreamCtx;
 use crate::writer::WriterHandle;
 
-/// The API version requested, so the shapes landed do not change under
-/// the crawler when the account's default version moves.
+/// The API version requested (`Stripe-Version`) unless
+/// `--stripe-api-version` says otherwise, so the shapes landed do not change
+/// under the crawler when the account's default version moves.
 pub const API_VERSION: &str = "2024-06-20";
+/// Stripe's global limit in live mode, requests per second
+/// (<https://docs.stripe.com/rate-limits>).
+pub const LIVE_GLOBAL_RPS: f64 = 100.0;
+/// Stripe's global limit in test mode (sandboxes).
+pub const TEST_GLOBAL_RPS: f64 = 25.0;
+/// Stripe's default limit of each endpoint (named operation, such as
+/// `GET /v1/charges`), which counts against the global one too.
+pub const ENDPOINT_RPS: f64 = 25.0;
 /// Stripe keeps events this long.
 pub const EVENTS_RETENTION: Duration = Duration::from_secs(30 * 86_400);
 /// Stripe's largest page.
@@ -45,9 +67,14 @@ pub const PAGE_LIMIT: u32 = 100;
 #[derive(Clone, Debug)]
 pub struct StripeSettings {
     pub base: String,
-    /// Requests per second; `None` picks a default within Stripe's limits
-    /// for the key's mode (live 100/s, test 25/s).
+    /// The `Stripe-Version` sent with every request.
+    pub api_version: String,
+    /// Requests per second in all; `None` is Stripe's global limit for the
+    /// key's mode (live 100/s, test 25/s); zero is unpaced.
     pub rps: Option<f64>,
+    /// Requests per second of each operation; `None` is Stripe's default
+    /// endpoint limit (25/s); zero is unpaced.
+    pub endpoint_rps: Option<f64>,
     pub burst: u32,
     /// Width of a created window, in days.
     pub window_days: u32,
@@ -67,12 +94,14 @@ impl Default for StripeSettings {
     fn default() -> Self {
         StripeSettings {
             base: "https://api.stripe.com".to_owned(),
+            api_version: API_VERSION.to_owned(),
             rps: None,
+            endpoint_rps: None,
             burst: 10,
             window_days: 30,
             window_concurrency: 4,
             fetch_concurrency: 8,
-            overlap: Duration::from_secs(15 * 60),
+            overlap: Duration::from_secs(10 * 60),
             reread_days: 90,
             reread_every: Duration::from_secs(7 * 86_400),
             default_since: Utc
@@ -84,10 +113,36 @@ impl Default for StripeSettings {
 }
 
 impl StripeSettings {
-    /// The request rate for `key`: 80% of Stripe's documented read limit.
+    /// The global request rate for `key`: Stripe's global limit of the
+    /// key's mode (test keys are `sk_test_…` or `rk_test_…`).
     pub fn rate_for(&self, key: &str) -> f64 {
-        self.rps
-            .unwrap_or(if key.contains("_test_") { 20.0 } else { 80.0 })
+        self.rps.unwrap_or(if key.contains("_test_") {
+            TEST_GLOBAL_RPS
+        } else {
+            LIVE_GLOBAL_RPS
+        })
+    }
+
+    /// The rate of each operation: Stripe's endpoint limit, or unpaced
+    /// when the global rate was set to zero (unpaced) and this was not set.
+    pub fn endpoint_rate(&self) -> f64 {
+        match (self.endpoint_rps, self.rps) {
+            (Some(r), _) => r,
+            (None, Some(g)) if g <= 0.0 => 0.0,
+            (None, _) => ENDPOINT_RPS,
+        }
+    }
+}
+
+/// The operation a request path names, as Stripe counts its endpoint limit:
+/// `v1/charges` is `GET /v1/charges`, `v1/charges/ch_1` is
+/// `GET /v1/charges/{id}` ("requests to `GET /v1/payment_intents/{id}` for
+/// different PaymentIntent IDs count toward the same endpoint limit").
+pub fn operation(path: &str) -> String {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        [v, resource, _id] => format!("GET /{v}/{resource}/{{id}}"),
+        _ => format!("GET /{}", parts.join("/")),
     }
 }
 
@@ -137,8 +192,14 @@ pub struct Kind {
     pub stream: &'static str,
     pub path: &'static str,
     pub object: &'static str,
-    /// Event types whose object is this kind; empty when none exist.
+    /// Every event type whose `data.object` is this kind (the `*.deleted`
+    /// one included, for kinds Stripe deletes); empty when none exist. A
+    /// type missing here is a change never seen, so the test holds this to
+    /// Stripe's published list.
     pub event_types: &'static [&'static str],
+    /// Fields the lists expand (`expand[]`). An event's object never has
+    /// them expanded, so changed objects of such a kind are re-read by id.
+    pub expand: &'static [&'static str],
     land: for<'a> fn(&'a Value, &'a StreamCtx, &'a WriterHandle<StripeCursor>) -> LandFuture<'a>,
 }
 
@@ -166,6 +227,7 @@ pub const KINDS: &[Kind] = &[
             "charge.succeeded",
             "charge.updated",
         ],
+        expand: &[],
         land: land_as::<models::Charge>,
     },
     Kind {
@@ -173,6 +235,7 @@ pub const KINDS: &[Kind] = &[
         path: "v1/balance_transactions",
         object: "balance_transaction",
         event_types: &[],
+        expand: &[],
         land: land_as::<models::BalanceTransaction>,
     },
     Kind {
@@ -185,6 +248,7 @@ pub const KINDS: &[Kind] = &[
             "refund.updated",
             "refund.failed",
         ],
+        expand: &[],
         land: land_as::<models::Refund>,
     },
     Kind {
@@ -199,6 +263,7 @@ pub const KINDS: &[Kind] = &[
             "payout.reconciliation_completed",
             "payout.updated",
         ],
+        expand: &[],
         land: land_as::<models::Payout>,
     },
     Kind {
@@ -212,7 +277,24 @@ pub const KINDS: &[Kind] = &[
             "charge.dispute.funds_withdrawn",
             "charge.dispute.updated",
         ],
+        expand: &[],
         land: land_as::<models::Dispute>,
+    },
+    Kind {
+        stream: "customers",
+        path: "v1/customers",
+        object: "customer",
+        event_types: &["customer.created", "customer.deleted", "customer.updated"],
+        expand: &[],
+        land: land_as::<models::Customer>,
+    },
+    Kind {
+        stream: "products",
+        path: "v1/products",
+        object: "product",
+        event_types: &["product.created", "product.deleted", "product.updated"],
+        expand: &[],
+        land: land_as::<models::Product>,
     },
 ];
 
@@ -368,7 +450,9 @@ impl StripeStream<'_> {
             let retention = i64::try_from(EVENTS_RETENTION.as_secs()).unwrap_or(i64::MAX);
             if run_start - es > retention - 86_400 {
                 self.ctx.note(&format!(
-                    "last events read {} is beyond Stripe's 30-day retention; re-reading everything since {}",
+                    "last events read {} is beyond Stripe's 30-day retention of events; \
+                     re-reading every object created since {} instead (deletions in the gap \
+                     are not seen)",
                     iso(es),
                     iso(effective_since)
                 ));
@@ -448,6 +532,9 @@ impl StripeStream<'_> {
                 ("created[gte]", start.to_string()),
                 ("created[lt]", end.to_string()),
             ];
+            for f in self.kind.expand {
+                q.push(("expand[]", format!("data.{f}")));
+            }
             if let Some(a) = &after {
                 q.push(("starting_after", a.clone()));
             }
@@ -459,12 +546,13 @@ impl StripeStream<'_> {
                     after.as_deref().unwrap_or("(start)")
                 )
             };
-            let page: ListPage = self
+            let mut page: ListPage = self
                 .api
                 .get_json(self.kind.path, &q, self.ctx, &describe)
                 .await?;
             let mut valid = 0;
-            for item in &page.data {
+            for item in &mut page.data {
+                stamp_version(item, &self.settings.api_version);
                 if (self.kind.land)(item, self.ctx, &self.writer).await? {
                     valid += 1;
                 }
@@ -490,13 +578,17 @@ impl StripeStream<'_> {
         }
     }
 
-    /// Finds objects changed by events created at or after `since` and
-    /// re-reads them.
+    /// Lands the changes of events created at or after `since`: for each
+    /// object, its newest event decides (events are listed newest first).
     async fn read_events(&self, since: i64) -> Result<(), Error> {
         self.ctx
             .note(&format!("reading changes since {}", iso(since)));
         let mut after: Option<String> = None;
-        let mut changed: BTreeSet<String> = BTreeSet::new();
+        // Ids already decided by a newer event; only ids, so the memory is
+        // one string per changed object, not its body.
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut to_fetch: BTreeSet<String> = BTreeSet::new();
+        let mut tombstones = 0u64;
         loop {
             let mut q = vec![
                 ("limit", PAGE_LIMIT.to_string()),
@@ -519,18 +611,55 @@ impl StripeStream<'_> {
                 .api
                 .get_json("v1/events", &q, self.ctx, &describe)
                 .await?;
+            let mut valid = 0;
             for ev in &page.data {
-                let obj = ev.pointer("/data/object");
-                if obj.and_then(|o| o.get("object")).and_then(Value::as_str)
-                    == Some(self.kind.object)
-                    && let Some(id) = obj.and_then(|o| o.get("id")).and_then(Value::as_str)
+                let Some(obj) = ev.pointer("/data/object") else {
+                    continue;
+                };
+                if obj.get("object").and_then(Value::as_str) != Some(self.kind.object) {
+                    continue;
+                }
+                let Some(id) = obj.get("id").and_then(Value::as_str) else {
+                    continue;
+                };
+                if !seen.insert(id.to_owned()) {
+                    continue; // an older event of an object already decided
+                }
+                let ev_type = ev.get("type").and_then(Value::as_str).unwrap_or_default();
+                let ev_version = ev.get("api_version").and_then(Value::as_str);
+                let mut obj = obj.clone();
+                if ev_type.ends_with(".deleted") {
+                    // Gone from the lists and (products) from retrieve: the
+                    // event's copy is the last there will ever be.
+                    if let Some(m) = obj.as_object_mut() {
+                        m.insert("deleted".to_owned(), Value::Bool(true));
+                        m.insert(
+                            "deleted_at".to_owned(),
+                            ev.get("created").cloned().unwrap_or(Value::Null),
+                        );
+                    }
+                    stamp_version(&mut obj, ev_version.unwrap_or_default());
+                    if (self.kind.land)(&obj, self.ctx, &self.writer).await? {
+                        valid += 1;
+                        tombstones += 1;
+                    }
+                } else if ev_version == Some(self.settings.api_version.as_str())
+                    && self.kind.expand.is_empty()
                 {
-                    changed.insert(id.to_owned());
+                    // Rendered at the pinned version with nothing to expand:
+                    // the event's copy is what a retrieve would answer then.
+                    stamp_version(&mut obj, &self.settings.api_version);
+                    if (self.kind.land)(&obj, self.ctx, &self.writer).await? {
+                        valid += 1;
+                    }
+                } else {
+                    to_fetch.insert(id.to_owned());
                 }
             }
+            self.ctx.page_done(valid);
             // Bounded: re-read in chunks instead of collecting every id.
-            if changed.len() >= 200 {
-                self.refetch(std::mem::take(&mut changed)).await?;
+            if to_fetch.len() >= 200 {
+                self.refetch(std::mem::take(&mut to_fetch)).await?;
             }
             if !page.has_more || page.data.is_empty() {
                 break;
@@ -550,10 +679,18 @@ impl StripeStream<'_> {
             };
             after = Some(next);
         }
-        self.refetch(changed).await
+        if tombstones > 0 {
+            self.ctx.note(&format!(
+                "{tombstones} deleted {}(s) landed as tombstones",
+                self.kind.object
+            ));
+        }
+        self.refetch(to_fetch).await
     }
 
-    /// Re-reads objects by id, a few at a time.
+    /// Re-reads objects by id at the pinned version, a few at a time. A
+    /// 400, 403 or 404 fails the stream like any other request: an object
+    /// an event named that cannot be read is a change that would be lost.
     async fn refetch(&self, ids: BTreeSet<String>) -> Result<(), Error> {
         if ids.is_empty() {
             return Ok(());
@@ -561,34 +698,48 @@ impl StripeStream<'_> {
         let mut results = futures::stream::iter(ids)
             .map(|id| async move {
                 let path = format!("{}/{id}", self.kind.path);
-                let describe = || format!("{} `{id}`", self.kind.object);
+                let q: Vec<(&str, String)> = self
+                    .kind
+                    .expand
+                    .iter()
+                    .map(|f| ("expand[]", (*f).to_owned()))
+                    .collect();
+                let describe = || format!("{} `{id}` (GET /{path})", self.kind.object);
                 let r = self
                     .api
-                    .get_json::<Value>(&path, &[], self.ctx, &describe)
+                    .get_json::<Value>(&path, &q, self.ctx, &describe)
                     .await;
                 (id, r)
             })
             .buffer_unordered(self.settings.fetch_concurrency.max(1));
         let mut valid = 0;
         while let Some((id, r)) = results.next().await {
-            match r {
-                Ok(v) => {
-                    if (self.kind.land)(&v, self.ctx, &self.writer).await? {
-                        valid += 1;
-                    }
-                }
-                // Deleted since the event: nothing to update.
-                Err(Error::Request {
-                    source: HttpError::Status { status: 404, .. },
-                    ..
-                }) => self
-                    .ctx
-                    .note(&format!("{} `{id}` no longer exists", self.kind.object)),
-                Err(e) => return Err(e),
+            let mut v = r?;
+            if v.get("deleted").and_then(Value::as_bool) == Some(true) {
+                // Deleted after its events were listed (a customer stub
+                // has no `created` to land by): its `*.deleted` event is
+                // newer than this run's events cursor, so the next run
+                // lands the tombstone.
+                self.ctx.note(&format!(
+                    "{} `{id}` was deleted during the run; its tombstone lands next run",
+                    self.kind.object
+                ));
+                continue;
+            }
+            stamp_version(&mut v, &self.settings.api_version);
+            if (self.kind.land)(&v, self.ctx, &self.writer).await? {
+                valid += 1;
             }
         }
         self.ctx.page_done(valid);
         Ok(())
+    }
+}
+
+/// Records the API version `v` rendered at (Stripe objects do not say).
+fn stamp_version(v: &mut Value, version: &str) {
+    if let Some(m) = v.as_object_mut() {
+        m.insert("api_version".to_owned(), Value::String(version.to_owned()));
     }
 }
 
@@ -633,14 +784,94 @@ mod tests {
     }
 
     #[test]
-    fn default_rates_stay_within_stripe_limits() {
+    fn default_rates_are_stripes_published_limits() {
+        // https://docs.stripe.com/rate-limits: 100/s live, 25/s test in all,
+        // and 25/s for each endpoint.
         let s = StripeSettings::default();
-        assert!(s.rate_for("sk_live_x") < 100.0);
-        assert!(s.rate_for("sk_test_x") < 25.0);
+        assert_eq!(s.rate_for("sk_live_x"), 100.0);
+        assert_eq!(s.rate_for("rk_live_x"), 100.0);
+        assert_eq!(s.rate_for("sk_test_x"), 25.0);
+        assert_eq!(s.endpoint_rate(), 25.0);
         let s = StripeSettings {
             rps: Some(5.0),
             ..StripeSettings::default()
         };
         assert_eq!(s.rate_for("sk_live_x"), 5.0);
+        assert_eq!(s.endpoint_rate(), 25.0);
+        // `--stripe-rps 0` is unpaced, the endpoints too unless told.
+        let s = StripeSettings {
+            rps: Some(0.0),
+            ..StripeSettings::default()
+        };
+        assert_eq!(s.endpoint_rate(), 0.0);
+    }
+
+    #[test]
+    fn operations_are_named_as_stripe_counts_them() {
+        assert_eq!(operation("v1/charges"), "GET /v1/charges");
+        assert_eq!(operation("/v1/charges/ch_123"), "GET /v1/charges/{id}");
+        assert_eq!(operation("v1/charges/ch_9"), operation("v1/charges/ch_1"));
+        assert_eq!(operation("v1/events"), "GET /v1/events");
+    }
+
+    /// Stripe's published event types (`stripe_event_types.tsv`, with its
+    /// source and date) against each stream's table: every type whose
+    /// `data.object` is the stream's object must be read, or its changes are
+    /// lost without a word (Airbyte's source-stripe missed types for years:
+    /// airbytehq/airbyte#49811, #36070, #39393; so did tap-stripe). And no
+    /// type in a table may be unknown to Stripe.
+    #[test]
+    fn event_tables_cover_stripes_published_event_types() {
+        let published: Vec<(&str, &str)> = include_str!("stripe_event_types.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once('\t'))
+            .collect();
+        assert!(published.len() > 200, "{} types", published.len());
+        // stripe-node names the object's type in CamelCase.
+        let camel = |object: &str| -> String {
+            object
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
+        let mut problems = Vec::new();
+        for kind in KINDS {
+            let want: BTreeSet<&str> = published
+                .iter()
+                .filter(|(_, o)| *o == camel(kind.object))
+                .map(|(t, _)| *t)
+                .collect();
+            let have: BTreeSet<&str> = kind.event_types.iter().copied().collect();
+            for t in want.difference(&have) {
+                problems.push(format!(
+                    "{}: `{t}` changes a {} but is not read",
+                    kind.stream, kind.object
+                ));
+            }
+            for t in have.difference(&want) {
+                problems.push(format!(
+                    "{}: `{t}` is not a published {} event",
+                    kind.stream, kind.object
+                ));
+            }
+            // Stripe's `types[]` filter takes up to 20 types.
+            assert!(kind.event_types.len() <= 20, "{}", kind.stream);
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        // Kinds Stripe deletes have their `*.deleted` type, which lands the
+        // tombstone.
+        for stream in ["customers", "products"] {
+            let k = kind(stream).expect("kind");
+            assert!(
+                k.event_types.iter().any(|t| t.ends_with(".deleted")),
+                "{stream}"
+            );
+        }
     }
 }
