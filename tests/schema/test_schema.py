@@ -199,3 +199,25 @@ def test_the_schema_refuses_what_validate_refuses(case):
     # The case's files are otherwise valid: its own expected output says
     # twh refuses it, so the schema and twh agree.
     assert (CORPUS / case / "expected.txt").read_text().startswith("error:")
+
+
+def test_renames_validate_and_a_bad_one_is_refused():
+    # `moved_from` on a resource, a `moved` list, and a file of moves only,
+    # as the loader reads them (config/moves.rs).
+    doc = json.loads((ROOT / "resources/glue/database.json").read_text())
+    doc["moved_from"] = "glue_database.old"
+    assert not errors(RESOURCE, doc)
+    doc["moved_from"] = ["glue_database.older", "glue_database.old"]
+    assert not errors(RESOURCE, doc)
+    moves = {"moved": [{"from": "glue_crawler.a", "to": "glue_crawler.b"}]}
+    assert not errors(RESOURCE, moves)
+    assert not errors(RESOURCE, {"resources": [doc], **moves})
+    for bad in (
+        {"moved": [{"from": "glue_crawler.a"}]},
+        {"moved": [{"from": "glue_crawler.a", "to": "b"}]},
+        {"moved": [{"from": "glue_crawler.a", "to": "glue_crawler.b", "why": "x"}]},
+        {"resources": [doc], "extra": 1},
+    ):
+        assert errors(RESOURCE, bad), f"accepted: {bad}"
+    doc["moved_from"] = "old"
+    assert errors(RESOURCE, doc), "a moved_from that is not an address was accepted"

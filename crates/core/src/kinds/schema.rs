@@ -128,27 +128,54 @@ fn resource_file_schema() -> Value {
                 "depends_on": {
                     "type": "array",
                     "description": "Resources to create first, besides those referenced with ${ref:...}.",
-                    "items": {"type": "string", "pattern": crate::addr::ADDRESS_PATTERN}
+                    "items": {"$ref": "#/$defs/twh.Address"}
+                },
+                "moved_from": {
+                    "description": "The address this resource had before a rename (TYPE.OLD), or several: the rename is a move, not a delete and a create.",
+                    "anyOf": [
+                        {"$ref": "#/$defs/twh.Address"},
+                        {"type": "array", "items": {"$ref": "#/$defs/twh.Address"}}
+                    ]
                 }
             },
             "allOf": by_kind
         }),
     );
     defs.insert(
+        "twh.Address",
+        json!({"type": "string", "pattern": crate::addr::ADDRESS_PATTERN,
+               "description": "A resource address, TYPE.NAME."}),
+    );
+    defs.insert(
         "twh.ResourceList",
         json!({
             "type": "object",
-            "description": "Several resources in one file.",
-            "required": ["resources"],
+            "description": "Several resources in one file, and renames (`moved`), both optional.",
             "additionalProperties": false,
             "properties": {
-                "resources": {"type": "array", "items": {"$ref": "#/$defs/twh.Resource"}}
+                "resources": {"type": "array", "items": {"$ref": "#/$defs/twh.Resource"}},
+                "moved": {
+                    "type": "array",
+                    "description": "Renames, as Terraform's moved blocks: the resource at `from` is now at `to`.",
+                    "items": {
+                        "type": "object",
+                        "required": ["from", "to"],
+                        "additionalProperties": false,
+                        "properties": {
+                            "from": {"$ref": "#/$defs/twh.Address"},
+                            "to": {"$ref": "#/$defs/twh.Address"}
+                        }
+                    }
+                }
             }
         }),
     );
-    // The loader's rule: an array `resources` and no `type` is a list file.
+    // The loader's rule: `resources` or `moved` and no `type` is a list
+    // file (config::moves::FILE_KEYS).
     let root = json!({
-        "if": {"type": "object", "required": ["resources"], "not": {"required": ["type"]}},
+        "if": {"type": "object",
+               "anyOf": [{"required": ["resources"]}, {"required": ["moved"]}],
+               "not": {"required": ["type"]}},
         "then": {"$ref": "#/$defs/twh.ResourceList"},
         "else": {"$ref": "#/$defs/twh.Resource"}
     });

@@ -4,8 +4,8 @@
 //! value, and apply takes it rather than re-deciding anything.
 
 pub mod expect;
-pub mod ownership;
 pub mod moved;
+pub mod ownership;
 pub mod render;
 pub mod resolve;
 pub mod saved;
