@@ -10,11 +10,10 @@ use serde_json::{Value, json};
 use common::{Repo, crawler};
 use twh::apply::{self, ApplyOptions, ApplyReport, Silent};
 use twh::config::{self, LoadOptions};
-use twh::kinds::Service;
 use twh::plan::{self, Action, Plan, PlanOptions};
 use twh::provider::memory::{MemoryProvider, World};
 use twh::provider::retry::RetryPolicy;
-use twh::provider::{CallLog, Identity, Providers};
+use twh::provider::{CallLog, Providers};
 use twh::state::local::LocalBackend;
 use twh::state::{Backend, LockInfo, StateError, StateFile};
 
@@ -36,20 +35,7 @@ impl Harness {
     }
 
     fn providers(&self) -> Providers {
-        let identity = Identity {
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-        };
-        let mut p = Providers::new(identity, self.mem.clone(), self.calls.clone());
-        for s in [
-            Service::Glue,
-            Service::Athena,
-            Service::QuickSight,
-            Service::Iam,
-        ] {
-            p = p.with(s, self.mem.clone());
-        }
-        p
+        common::memory_providers(&self.mem, &self.calls, "123456789012")
     }
 
     fn backend(&self) -> Arc<dyn Backend> {

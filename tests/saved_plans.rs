@@ -14,11 +14,10 @@ use serde_json::{Value, json};
 use common::{Repo, crawler, twh_in, world_mutations};
 use twh::apply::{self, ApplyOptions, Silent};
 use twh::config::{self, LoadOptions};
-use twh::kinds::Service;
 use twh::plan::saved::{FileChange, LiveChange, Refused, Rejection, SavedPlan, Stale};
 use twh::plan::{self, Action, PlanOptions};
 use twh::provider::memory::{MemoryProvider, World};
-use twh::provider::{CallLog, Identity, Providers};
+use twh::provider::{CallLog, Providers};
 use twh::state::local::LocalBackend;
 use twh::state::{Backend, StateFile};
 
@@ -46,20 +45,7 @@ impl Harness {
     }
 
     fn providers(&self) -> Providers {
-        let identity = Identity {
-            account: self.account.clone(),
-            region: "us-east-1".into(),
-        };
-        let mut p = Providers::new(identity, self.mem.clone(), self.calls.clone());
-        for s in [
-            Service::Glue,
-            Service::Athena,
-            Service::QuickSight,
-            Service::Iam,
-        ] {
-            p = p.with(s, self.mem.clone());
-        }
-        p
+        common::memory_providers(&self.mem, &self.calls, &self.account)
     }
 
     fn backend(&self) -> Arc<dyn Backend> {

@@ -39,6 +39,10 @@ def _name(value: Any) -> str:
     return name.lower() if faithful() else name
 
 
+# The two models repeat moto's required members on purpose: moto registers
+# only direct subclasses of CloudFormationModel (`get_model_list` is
+# `CloudFormationModel.__subclasses__()`), so a shared base class would hide
+# both types from CreateStack.
 class GlueDatabaseModel(CloudFormationModel):
     """AWS::Glue::Database owned by a stack."""
 

@@ -433,3 +433,27 @@ pub fn check_overwrite_during_sync(
         "the other writer's state is intact"
     );
 }
+
+/// Providers that send every AWS service to one memory provider, as the
+/// core tests' harnesses do, for `account` in us-east-1.
+pub fn memory_providers(
+    mem: &std::sync::Arc<twh::provider::memory::MemoryProvider>,
+    calls: &twh::provider::CallLog,
+    account: &str,
+) -> twh::provider::Providers {
+    use twh::kinds::Service;
+    let identity = twh::provider::Identity {
+        account: account.into(),
+        region: "us-east-1".into(),
+    };
+    let mut p = twh::provider::Providers::new(identity, mem.clone(), calls.clone());
+    for s in [
+        Service::Glue,
+        Service::Athena,
+        Service::QuickSight,
+        Service::Iam,
+    ] {
+        p = p.with(s, mem.clone());
+    }
+    p
+}
