@@ -64,7 +64,9 @@ from .quicksight import (
 # Owner ...").
 #
 # Dashboards: the viewer set (DescribeDashboard, ListDashboardVersions,
-# QueryDashboard) and the owner set (those plus UpdateDashboard,
+# QueryDashboard; the set the Amazon Quick Suite user guide's
+# "share-a-dashboard-grant-access-everyone-api" example grants and AWS
+# answers back) and the owner set (those plus UpdateDashboard,
 # DeleteDashboard, UpdateDashboardPermissions, DescribeDashboardPermissions,
 # UpdateDashboardPublishedVersion) that the estates applied to real AWS
 # grant, for example aws-samples' Cloud Intelligence Dashboards
