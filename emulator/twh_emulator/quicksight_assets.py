@@ -76,9 +76,11 @@ from .quicksight import (
 # (DescribeAnalysis, DescribeAnalysisPermissions, QueryAnalysis,
 # UpdateAnalysis, UpdateAnalysisPermissions, DeleteAnalysis,
 # RestoreAnalysis) those estates use; "analyses have no viewer role
-# (sharing makes co-owners)" (same corpus).  Templates: no fixed sets (the
-# QuickSight user guide's own update-template-permissions example grants
-# DescribeTemplate and ListTemplateVersions alone), so none are checked.
+# (sharing makes co-owners)" (same corpus).  Templates: no fixed sets (an
+# earlier model's UpdateTemplatePermissions documentation, as the AWS SDK
+# for JavaScript v2 vendored it in clients/quicksight.d.ts, gives a CLI
+# example granting DescribeTemplate and ListTemplateVersions alone), so
+# none are checked.
 _DASHBOARD_VIEW = ["quicksight:DescribeDashboard", "quicksight:ListDashboardVersions", "quicksight:QueryDashboard"]
 _DASHBOARD_OWN = _DASHBOARD_VIEW + [
     "quicksight:UpdateDashboard",
