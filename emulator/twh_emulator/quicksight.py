@@ -1136,13 +1136,6 @@ HANDLERS = {
 }
 
 
-# Analyses, dashboards, templates, themes and folders live in their own
-# module; it shares this module's store, errors, permissions and tags.
-from . import quicksight_assets  # noqa: E402
-
-HANDLERS.update(quicksight_assets.HANDLERS)
-
-
 def flag_new_data_prep(account: str, region: str, data_set_id: str, value: bool = True) -> None:
     st = STORE(account, region)
     ds = st.data_sets.get(data_set_id)

@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import shapecheck
+from . import quicksight, shapecheck
 from .common import SCHEDULER, SETTINGS, Context, faithful
 from .quicksight import (
     PERMISSION_SETS,
@@ -383,10 +383,11 @@ def described_definition(definition: dict[str, Any] | None) -> dict[str, Any]:
     Optional+Computed, and the config a user got from an imported analysis
     (terraform-provider-aws #41878) shows `content_type = "INTERACTIVE"`
     on a sheet.  Verbatim mode gives the definition as sent."""
-    out = copy.deepcopy(definition or {})
-    if faithful():
-        for sheet in out.get("Sheets") or []:
-            sheet.setdefault("ContentType", "INTERACTIVE")
+    # Copied only where something is filled: a definition can be megabytes,
+    # and the answer is serialised at once and never changed afterwards.
+    out = dict(definition or {})
+    if faithful() and out.get("Sheets"):
+        out["Sheets"] = [dict(sheet, ContentType=sheet.get("ContentType", "INTERACTIVE")) for sheet in out["Sheets"]]
     return out
 
 
@@ -556,7 +557,7 @@ def _definition_or_source(st: QuickSightStore, body: dict[str, Any], target: str
         raise invalid("Exactly one of Definition or SourceEntity must be provided")
     declared_key = "DataSetConfigurations" if target == "template" else "DataSetIdentifierDeclarations"
     if has_def:
-        definition = copy.deepcopy(body["Definition"])
+        definition = body["Definition"]  # freshly parsed from this request: no copy needed
         return definition, None, definition_errors(definition, declared_key)
     definition, arn, errors = _from_source(st, body["SourceEntity"], target)
     if definition is not None and not errors:
@@ -1360,3 +1361,8 @@ HANDLERS = {
     "DeleteFolderMembership": delete_folder_membership,
     "ListFolderMembers": list_folder_members,
 }
+
+# One QuickSight handler table: the server dispatches QuickSight requests
+# through quicksight.HANDLERS, so this module's operations join it when it is
+# imported (server.py imports it).
+quicksight.HANDLERS.update(HANDLERS)
