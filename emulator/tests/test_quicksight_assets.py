@@ -643,3 +643,72 @@ def test_verbatim_emulator_echoes_definitions_and_settles_at_once(verbatim_emula
     assert dashboard(qs)["Version"]["Status"] == "CREATION_SUCCESSFUL"
     got = qs.describe_dashboard_definition(AwsAccountId=ACCOUNT, DashboardId="sales")
     assert got["Definition"] == definition() and "DashboardPublishOptions" not in got
+
+
+# --------------------------------------------------------------------------
+# Every operation on a missing resource, and tags on each kind
+
+
+MISSING = [
+    ("describe_dashboard", {"DashboardId": "nope"}),
+    ("describe_dashboard_definition", {"DashboardId": "nope"}),
+    ("update_dashboard", {"DashboardId": "nope", "Name": "x", "Definition": {"DataSetIdentifierDeclarations": []}}),
+    ("update_dashboard_published_version", {"DashboardId": "nope", "VersionNumber": 1}),
+    ("list_dashboard_versions", {"DashboardId": "nope"}),
+    ("delete_dashboard", {"DashboardId": "nope"}),
+    ("describe_dashboard_permissions", {"DashboardId": "nope"}),
+    ("update_dashboard_permissions", {"DashboardId": "nope"}),
+    ("describe_analysis", {"AnalysisId": "nope"}),
+    ("describe_analysis_definition", {"AnalysisId": "nope"}),
+    ("update_analysis", {"AnalysisId": "nope", "Name": "x", "Definition": {"DataSetIdentifierDeclarations": []}}),
+    ("delete_analysis", {"AnalysisId": "nope"}),
+    ("restore_analysis", {"AnalysisId": "nope"}),
+    ("describe_analysis_permissions", {"AnalysisId": "nope"}),
+    ("update_analysis_permissions", {"AnalysisId": "nope"}),
+    ("describe_template", {"TemplateId": "nope"}),
+    ("describe_template_definition", {"TemplateId": "nope"}),
+    ("update_template", {"TemplateId": "nope", "Definition": {"DataSetConfigurations": []}}),
+    ("list_template_versions", {"TemplateId": "nope"}),
+    ("delete_template", {"TemplateId": "nope"}),
+    ("describe_template_permissions", {"TemplateId": "nope"}),
+    ("update_template_permissions", {"TemplateId": "nope"}),
+    ("describe_theme", {"ThemeId": "nope"}),
+    ("update_theme", {"ThemeId": "nope", "BaseThemeId": "MIDNIGHT"}),
+    ("list_theme_versions", {"ThemeId": "nope"}),
+    ("delete_theme", {"ThemeId": "nope"}),
+    ("describe_theme_permissions", {"ThemeId": "nope"}),
+    ("update_theme_permissions", {"ThemeId": "nope"}),
+    ("describe_folder", {"FolderId": "nope"}),
+    ("update_folder", {"FolderId": "nope", "Name": "x"}),
+    ("delete_folder", {"FolderId": "nope"}),
+    ("describe_folder_permissions", {"FolderId": "nope"}),
+    ("update_folder_permissions", {"FolderId": "nope"}),
+    ("list_folder_members", {"FolderId": "nope"}),
+    ("create_folder_membership", {"FolderId": "nope", "MemberId": "d", "MemberType": "DASHBOARD"}),
+    ("delete_folder_membership", {"FolderId": "nope", "MemberId": "d", "MemberType": "DASHBOARD"}),
+]
+
+
+@pytest.mark.parametrize("operation,args", MISSING, ids=[m[0] for m in MISSING])
+def test_missing_resource_is_not_found(qs, operation, args):
+    # The shape check (conftest) also holds the error to the operation's
+    # declared errors and their HTTP status.
+    with pytest.raises(ClientError) as exc:
+        getattr(qs, operation)(AwsAccountId=ACCOUNT, **args)
+    assert err(exc) == ("ResourceNotFoundException", 404)
+
+
+def test_tags_on_every_kind(qs):
+    make_set(qs)
+    arns = [
+        make_dashboard(qs)["Arn"],
+        qs.create_analysis(AwsAccountId=ACCOUNT, AnalysisId="a", Name="A", Definition=definition())["Arn"],
+        qs.create_template(AwsAccountId=ACCOUNT, TemplateId="t", Name="T", Definition=template_definition())["Arn"],
+        qs.create_theme(AwsAccountId=ACCOUNT, ThemeId="th", Name="Th", BaseThemeId="MIDNIGHT", Configuration=THEME)["Arn"],
+        qs.create_folder(AwsAccountId=ACCOUNT, FolderId="f", Name="F")["Arn"],
+    ]
+    for arn in arns:
+        assert qs.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
+        qs.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "bi"}])
+        qs.untag_resource(ResourceArn=arn, TagKeys=["env"])
+        assert qs.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "bi"}], arn
