@@ -578,6 +578,11 @@ def test_folders_and_members(qs):
     with pytest.raises(ClientError) as exc:
         qs.create_folder_membership(AwsAccountId=ACCOUNT, FolderId="sales", MemberId="nope", MemberType="ANALYSIS")
     assert err(exc) == ("ResourceNotFoundException", 404)
+    dashboard_arn = f"arn:aws:quicksight:{REGION}:{ACCOUNT}:dashboard/sales"
+    assert qs.list_folders_for_resource(AwsAccountId=ACCOUNT, ResourceArn=dashboard_arn)["Folders"] == [child["Arn"]]
+    with pytest.raises(ClientError) as exc:
+        qs.list_folders_for_resource(AwsAccountId=ACCOUNT, ResourceArn=dashboard_arn.replace("sales", "nope"))
+    assert err(exc) == ("ResourceNotFoundException", 404)
     members = qs.list_folder_members(AwsAccountId=ACCOUNT, FolderId="sales")["FolderMemberList"]
     assert members == [
         {"MemberId": "sales", "MemberArn": f"arn:aws:quicksight:{REGION}:{ACCOUNT}:dashboard/sales"},

@@ -1313,6 +1313,27 @@ def list_folder_members(ctx: Context) -> tuple[int, dict[str, Any]]:
     return ok(body)
 
 
+def list_folders_for_resource(ctx: Context) -> tuple[int, dict[str, Any]]:
+    """The ARNs of the folders an asset is a member of (for import: which
+    memberships a console-built dashboard has)."""
+    arn = ctx.uri_params.get("ResourceArn") or ""
+    st = _store(ctx)
+    parts = arn.split(":")
+    if len(parts) < 6 or "/" not in parts[5]:
+        raise invalid(f"Invalid resource arn {arn}")
+    kind, ident = parts[5].split("/", 1)
+    member_type = {"dashboard": "DASHBOARD", "analysis": "ANALYSIS", "dataset": "DATASET", "datasource": "DATASOURCE", "topic": "TOPIC"}.get(kind)
+    if member_type is None:
+        raise invalid(f"Invalid resource arn {arn}")
+    _member_arn(st, member_type, ident)  # ResourceNotFoundException for a missing asset
+    folders = [f.arn for f in st.folders.values() if (member_type, ident) in f.members]
+    page, token = _page(ctx, folders)
+    body: dict[str, Any] = {"Folders": page}
+    if token:
+        body["NextToken"] = token
+    return ok(body)
+
+
 HANDLERS = {
     "CreateDashboard": create_dashboard,
     "DescribeDashboard": describe_dashboard,
@@ -1360,6 +1381,7 @@ HANDLERS = {
     "CreateFolderMembership": create_folder_membership,
     "DeleteFolderMembership": delete_folder_membership,
     "ListFolderMembers": list_folder_members,
+    "ListFoldersForResource": list_folders_for_resource,
 }
 
 # One QuickSight handler table: the server dispatches QuickSight requests
