@@ -459,7 +459,7 @@ def _from_source(st: QuickSightStore, source: dict[str, Any] | None, target: str
         if target != "template":
             definition["DataSetIdentifierDeclarations"] = [{"Identifier": r["DataSetPlaceholder"], "DataSetArn": r["DataSetArn"]} for r in refs]
         else:
-            definition["DataSetConfigurations"] = copy.deepcopy(source_version.definition.get("DataSetConfigurations") or [])
+            definition["DataSetConfigurations"] = copy.deepcopy((source_version.definition or {}).get("DataSetConfigurations") or [])
     else:
         declarations = definition.pop("DataSetIdentifierDeclarations", [])
         definition["DataSetConfigurations"] = [{"Placeholder": d["Identifier"]} for d in declarations]
