@@ -6,7 +6,7 @@ Shapes come from the botocore quicksight model; every answer is held to it
 by the shape check, and every Create/Update request body is checked against
 the operation's input shape first (``shapecheck.check_request``).  What the
 emulator fakes beyond the model, and the evidence for it, is listed in
-EVIDENCE.md section 4 and cited next to the code below:
+EVIDENCE.md section 4a and cited next to the code below:
 
 - creation and updates finish asynchronously: CREATION_IN_PROGRESS then
   CREATION_SUCCESSFUL, UPDATE_IN_PROGRESS then UPDATE_SUCCESSFUL, or
