@@ -95,7 +95,7 @@ def clean(emulator: Emulator, request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 # Short timings so tests are fast (the defaults are in common.Settings).
-FAST = {"crawl_seconds": 0.3, "query_seconds": 0.05, "ingestion_seconds": 0.3, "data_source_seconds": 0.2}
+FAST = {"crawl_seconds": 0.3, "query_seconds": 0.05, "ingestion_seconds": 0.3, "data_source_seconds": 0.2, "asset_seconds": 0.2}
 
 
 def wait_for(fn, predicate, timeout: float = 10.0, interval: float = 0.05) -> Any:

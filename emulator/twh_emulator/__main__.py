@@ -18,11 +18,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data-source-seconds", type=float, default=SETTINGS.data_source_seconds, help="how long a QuickSight data source stays *_IN_PROGRESS"
     )
+    parser.add_argument(
+        "--asset-seconds",
+        type=float,
+        default=SETTINGS.asset_seconds,
+        help="how long a QuickSight analysis or dashboard/template/theme version stays *_IN_PROGRESS",
+    )
     args = parser.parse_args(argv)
     SETTINGS.crawl_seconds = args.crawl_seconds
     SETTINGS.query_seconds = args.query_seconds
     SETTINGS.ingestion_seconds = args.ingestion_seconds
     SETTINGS.data_source_seconds = args.data_source_seconds
+    SETTINGS.asset_seconds = args.asset_seconds
 
     from .server import serve  # imports moto: keep --help fast
 

@@ -33,7 +33,7 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
-TIMINGS = ("crawl_seconds", "query_seconds", "ingestion_seconds", "data_source_seconds")
+TIMINGS = ("crawl_seconds", "query_seconds", "ingestion_seconds", "data_source_seconds", "asset_seconds")
 
 
 @dataclass
@@ -51,6 +51,9 @@ class Settings:
     # QuickSight CreateDataSource/UpdateDataSource: how long Describe says
     # CREATION_IN_PROGRESS / UPDATE_IN_PROGRESS.
     data_source_seconds: float = 1.0
+    # QuickSight analyses, dashboard/template/theme versions: how long
+    # Describe says CREATION_IN_PROGRESS / UPDATE_IN_PROGRESS.
+    asset_seconds: float = 1.0
     verbatim: bool = field(default_factory=lambda: _truthy(os.environ.get("TWH_EMULATOR_VERBATIM")))
 
     def update(self, values: dict[str, Any]) -> None:

@@ -6,8 +6,9 @@ these operations (notes/EMULATORS.md), so they are implemented here from the
 botocore model's shapes.  Answers follow the restJson1 protocol: timestamps
 as epoch seconds, ``Status`` (bound to the HTTP status) and ``RequestId`` in
 the body, errors with an ``x-amzn-ErrorType`` header and a ``__type`` member.
-QuickSight operations not handled here (users, groups, dashboards) fall
-through to moto.
+Analyses, dashboards, templates, themes and folders are in
+quicksight_assets.py.  QuickSight operations handled by neither (users,
+groups) fall through to moto.
 
 AWS behaviour mirrored (notes/AWS_RECONCILER_FACTS.md §4):
 - output-only fields in Describe answers (Arn, CreatedTime, LastUpdatedTime,
@@ -116,6 +117,13 @@ class QuickSightStore:
         self.data_sources: dict[str, DataSource] = {}
         self.data_sets: dict[str, DataSet] = {}
         self.tags: dict[str, dict[str, str]] = {}
+        # Analyses, dashboards, templates, themes and folders
+        # (quicksight_assets.py).
+        self.analyses: dict[str, Any] = {}
+        self.dashboards: dict[str, Any] = {}
+        self.templates: dict[str, Any] = {}
+        self.themes: dict[str, Any] = {}
+        self.folders: dict[str, Any] = {}
 
     def arn(self, kind: str, ident: str) -> str:
         return f"arn:aws:quicksight:{self.region}:{self.account}:{kind}/{ident}"
@@ -237,7 +245,9 @@ PERMISSION_SETS = {
 
 
 def _check_permission_set(kind: str, actions: Any) -> None:
-    valid = PERMISSION_SETS[kind]
+    valid = PERMISSION_SETS.get(kind)
+    if valid is None:
+        return  # no evidence of fixed sets for this resource type
     if {a for a in actions} in [set(v) for v in valid]:
         return
     listed = ", ".join(actions)

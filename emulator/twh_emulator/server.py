@@ -31,7 +31,7 @@ from moto.core.routing import get_service_router
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from . import athena, cloudformation, control, glue, iam, quicksight, shapecheck
+from . import athena, cloudformation, control, glue, iam, quicksight, quicksight_assets, shapecheck
 from .common import (
     DEFAULT_REGION,
     ROLE_BIRTHS,
@@ -51,6 +51,9 @@ from .common import (
 # Stacks can own Glue databases and tables (moto's CloudFormation cannot
 # create them); registered before moto's model map is first built.
 assert cloudformation.GlueDatabaseModel.cloudformation_type() == "AWS::Glue::Database"
+
+# quicksight_assets adds its operations to quicksight.HANDLERS on import.
+assert "CreateDashboard" in quicksight.HANDLERS and quicksight_assets.HANDLERS
 
 MODULES = {"glue": glue, "athena": athena, "quicksight": quicksight, "iam": iam}
 

@@ -297,6 +297,75 @@ def _type(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------
+# Requests
+
+
+def check_request(service: str, operation: str, body: dict[str, Any]) -> list[str]:
+    """Problems of a JSON request body against the operation's input shape:
+    required members missing, members the shape lacks, wrong types, enum
+    values.  Members bound to the URI, query string or headers are not in
+    the body and are skipped.  Numbers are taken as any client writes them
+    (an integer is accepted for a double; a timestamp may be a number or a
+    string).  Used for the QuickSight asset operations, whose Definition is
+    a deep tree a client (twh) may get wrong in ways the SDK does not stop."""
+    svc = model(service)
+    if svc is None:
+        return []
+    shape = svc.operation_model(operation).input_shape
+    if shape is None:
+        return []
+    members = {n: m for n, m in shape.members.items() if not m.serialization.get("location")}
+    return _request_structure(shape, body, "", members)
+
+
+def _request_structure(shape: Any, value: dict[str, Any], path: str, members: dict[str, Any] | None = None) -> list[str]:
+    members = shape.members if members is None else members
+    out: list[str] = []
+    for name in shape.required_members:
+        if name in members and value.get(name) is None:
+            out.append(f"{_join(path, name)}: required member missing ({shape.name})")
+    for name, item in value.items():
+        sub = _join(path, name)
+        if name not in members:
+            out.append(f"{sub}: not a member of {shape.name}")
+        elif item is not None:
+            out += _request_value(members[name], item, sub)
+    return out
+
+
+def _request_value(shape: Any, value: Any, path: str) -> list[str]:
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return [f"{path}: expected a structure ({shape.name}), got {_type(value)}"]
+        return _request_structure(shape, value, path)
+    if kind == "list":
+        if not isinstance(value, list):
+            return [f"{path}: expected a list ({shape.name}), got {_type(value)}"]
+        out: list[str] = []
+        for i, item in enumerate(value):
+            out += _request_value(shape.member, item, f"{path}[{i}]")
+        return out
+    if kind == "map":
+        if not isinstance(value, dict):
+            return [f"{path}: expected a map ({shape.name}), got {_type(value)}"]
+        out = []
+        for k, v in value.items():
+            out += _request_value(shape.value, v, f"{path}.{k}")
+        return out
+    if kind in ("float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return [f"{path}: expected a number ({shape.name}), got {_type(value)}"]
+        return []
+    if kind == "timestamp":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            return [f"{path}: expected a timestamp, got {_type(value)}"]
+        return []
+    # strings (with their enums), integers, booleans and blobs as for answers
+    return validate(shape, value, path)
+
+
+# --------------------------------------------------------------------------
 # Errors
 
 
