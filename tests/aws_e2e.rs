@@ -1366,3 +1366,50 @@ async fn every_kind_imports_into_files_that_validate_and_diff_clean() {
     let out = fresh.run(&["diff"], 0);
     assert!(out.contains("No changes"), "{out}");
 }
+
+/// The path QuickSight definitions will take (issue 13): a body written as
+/// the API's JSON replaces what the typed builder serialized, is signed and
+/// accepted, and the answer is read back as the JSON AWS sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_json_bodies_go_through_the_sdk_and_come_back_as_sent() {
+    use aws_sdk_quicksight::types::DataSourceType;
+    use twh_aws::raw_json::{CaptureBody, JsonBody};
+
+    let qs = aws_sdk_quicksight::Client::new(&sdk().await);
+    let account = "123456789012";
+    // Its own id, so a rerun on the same emulator starts from nothing.
+    let id = format!("raw-json-{}", uuid::Uuid::new_v4());
+    let body = json!({
+        "DataSourceId": id, "Name": "from the JSON body", "Type": "ATHENA",
+        "DataSourceParameters": {"AthenaParameters": {"WorkGroup": "raw-json-wg"}}
+    });
+    qs.create_data_source()
+        .aws_account_id(account)
+        .data_source_id(&id)
+        .name("from the typed builder")
+        .r#type(DataSourceType::Athena)
+        .customize()
+        .interceptor(JsonBody::new(&body))
+        .send()
+        .await
+        .expect("the JSON body is signed and accepted");
+
+    let captured = CaptureBody::default();
+    let typed = qs
+        .describe_data_source()
+        .aws_account_id(account)
+        .data_source_id(&id)
+        .customize()
+        .interceptor(captured.clone())
+        .send()
+        .await
+        .expect("describe");
+    let source = typed.data_source.expect("a data source");
+    assert_eq!(source.name.as_deref(), Some("from the JSON body"));
+    let raw = captured.json().expect("a body was captured").expect("JSON");
+    assert_eq!(raw["DataSource"]["Name"], "from the JSON body");
+    assert_eq!(
+        raw["DataSource"]["DataSourceParameters"],
+        json!({"AthenaParameters": {"WorkGroup": "raw-json-wg"}})
+    );
+}

@@ -6,4 +6,5 @@
 
 pub mod ops;
 pub mod provider;
+pub mod raw_json;
 pub mod state_s3;
