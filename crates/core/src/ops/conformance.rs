@@ -152,6 +152,14 @@ pub async fn conformance(f: &dyn Fixture, tag: &str) {
                 "Location": format!("s3://{bucket}/lake/orders/"),
                 "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"}}}}),
     );
+    // A view of it: no data of its own, never dropped.
+    let view = desired(
+        f,
+        "athena_view",
+        "curated_v",
+        json!({"Name": "curated_v", "Database": db, "WorkGroup": format!("wg-{tag}"),
+            "Sql": "SELECT id, total FROM curated"}),
+    );
     let source_id = format!("athena-{tag}");
     let source = desired(
         f,
@@ -179,7 +187,7 @@ pub async fn conformance(f: &dyn Fixture, tag: &str) {
     let spice = data_set("orders_spice", "SPICE");
     let live = data_set("orders_live", "DIRECT_QUERY");
     for d in [
-        &role, &database, &orders, &broken, &workgroup, &curated, &source, &spice, &live,
+        &role, &database, &orders, &broken, &workgroup, &curated, &view, &source, &spice, &live,
     ] {
         create(f, d).await;
     }
@@ -194,7 +202,7 @@ pub async fn conformance(f: &dyn Fixture, tag: &str) {
         )
     };
     let estate: BTreeMap<Address, Desired> = [
-        &role, &database, &orders, &broken, &workgroup, &curated, &source, &spice, &live,
+        &role, &database, &orders, &broken, &workgroup, &curated, &view, &source, &spice, &live,
     ]
     .into_iter()
     .map(|d| (d.addr.clone(), d.clone()))
@@ -235,7 +243,10 @@ pub async fn conformance(f: &dyn Fixture, tag: &str) {
         out[1].error.as_deref(),
         Some(format!("Database no_such_db_{tag} not found.").as_str())
     );
-    assert_eq!(table_names(f, &db).await, ["curated", "orders"]);
+    assert_eq!(
+        table_names(f, &db).await,
+        ["curated", "curated_v", "orders"]
+    );
     // A second crawl updates the table rather than creating it.
     let out = crawl::crawl(f.ops(), &[&orders], waiting(), &Silent)
         .await
@@ -369,7 +380,7 @@ pub async fn conformance(f: &dyn Fixture, tag: &str) {
         before_athena,
         "Athena results stay"
     );
-    assert_eq!(table_names(f, &db).await, ["curated"]);
+    assert_eq!(table_names(f, &db).await, ["curated", "curated_v"]);
     let again = purge::plan(f.ops(), &estate, &purgeable, Some(&sink))
         .await
         .expect("plan again");

@@ -204,7 +204,7 @@ impl MemoryProvider {
                 message: format!("injected failure of mutating call #{mutation_no}"),
             })
         } else {
-            f(&mut *w)
+            f(&mut w)
         };
         let crash =
             mutating && result.is_ok() && w.faults.crash_after_mutation == Some(mutation_no);
