@@ -1,6 +1,7 @@
 //! The in-memory provider's operator side ([`OpsProvider`]): S3 objects in
 //! buckets, crawls that run for a few reads and then make tables from the
-//! objects under their targets, ingestions that complete, Athena queries
+//! objects under their targets (RUNNING, then STOPPING, then READY),
+//! ingestions that complete, Athena queries
 //! that answer registered rows. It follows the project's AWS emulator
 //! (`emulator/twh_emulator/glue.py`, `athena.py`, `quicksight.py`), which
 //! cites AWS for each behaviour, in the few ways the commands can tell:
@@ -45,8 +46,8 @@ pub struct OpsWorld {
     /// Execution id → its result.
     #[serde(default)]
     pub queries: BTreeMap<String, QueryRows>,
-    /// Reads of a running crawler (or ingestion) before it finishes
-    /// (default 2), so that waiting is exercised.
+    /// Reads of a running crawler (or ingestion) until it is finished
+    /// (default 3: RUNNING, STOPPING, READY), so that waiting is exercised.
     #[serde(default)]
     pub run_reads: Option<u32>,
     /// A counter standing in for the clock: crawl start times, query ids.
@@ -97,7 +98,7 @@ impl OpsWorld {
 const CRAWLER: &str = "glue_crawler";
 
 fn reads(w: &super::World) -> u32 {
-    w.ops.run_reads.unwrap_or(2)
+    w.ops.run_reads.unwrap_or(3)
 }
 
 fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -259,10 +260,12 @@ impl OpsProvider for MemoryProvider {
                     name.clone(),
                     Crawler {
                         name: name.clone(),
-                        state: Some(if runs.running.is_some() {
-                            CrawlerState::Running
-                        } else {
-                            CrawlerState::Ready
+                        // Glue shows STOPPING for a while after the crawl
+                        // itself is done (as the emulator does).
+                        state: Some(match runs.running {
+                            None => CrawlerState::Ready,
+                            Some(0) => CrawlerState::Stopping,
+                            Some(_) => CrawlerState::Running,
                         }),
                         last_crawl: runs.last.filter(|l| l.status.is_some()).map(|l| LastCrawl {
                             status: l.status,
