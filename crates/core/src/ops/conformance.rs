@@ -406,6 +406,13 @@ pub async fn conformance(f: &dyn Fixture, tag: &str) {
         out[0]
     );
 
+    // A wait that runs out names what is still running (and leaves it running).
+    let now = Some(Waiting::new(Duration::ZERO));
+    match crawl::crawl(f.ops(), &[&orders], now, &Silent).await {
+        Err(OpsError::TimedOut { names, .. }) => assert_eq!(names, format!("orders-{tag}")),
+        other => panic!("the wait must time out, got {other:?}"),
+    }
+
     // A bucket that does not exist has nothing to list.
     assert!(
         f.ops()
