@@ -27,11 +27,9 @@ pub mod state {
     pub use twh_core::state::*;
 }
 
-/// The operator commands (`twh-core`) with their AWS calls (`twh-aws`).
-pub mod ops {
-    pub use twh_aws::ops::*;
-    pub use twh_core::ops::*;
-}
+/// The operator commands (`twh-core`); their AWS calls are `twh-aws`'s
+/// `OpsProvider` for `Clients`.
+pub use twh_core::ops;
 
 /// Every environment variable twh reads (`twh-core`), with the two that
 /// connect `twh reset` to `twh-extract`.

@@ -752,21 +752,37 @@ async fn without_a_declared_sink_purge_and_reset_are_refused() {
     }
 }
 
-/// The in-memory provider has no crawlers: a clear error, not a crash.
+/// The operator commands run on the in-memory provider too (its crawlers
+/// go RUNNING then READY): `twh crawl --wait` after `twh sync` succeeds
+/// with no AWS and no emulator.
 #[test]
-fn operator_commands_need_aws() {
+fn operator_commands_run_on_the_memory_provider() {
     let repo = Repo::new();
     repo.small_estate();
     let world = repo.file("world.json");
-    let out = Command::cargo_bin("twh")
-        .expect("binary")
-        .current_dir(repo.path())
-        .env("TWH_MEMORY_PROVIDER", &world)
-        .env("NO_COLOR", "1")
-        .args(["crawl", "--wait"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("the in-memory provider"), "{err}");
+    let twh = |args: &[&str]| {
+        Command::cargo_bin("twh")
+            .expect("binary")
+            .current_dir(repo.path())
+            .env("TWH_MEMORY_PROVIDER", &world)
+            .env("NO_COLOR", "1")
+            .args(["--no-progress"])
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let out = twh(&["sync", "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let out = twh(&["crawl", "--wait"]);
+    let (stdout, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{err}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("ticket_warehouse_orders-dev ") && l.contains("SUCCEEDED")),
+        "{stdout}{err}"
+    );
 }

@@ -13,16 +13,16 @@ use super::args::{CheckArgs, CrawlArgs, Global, Output, PurgeArgs, RefreshArgs, 
 use super::{ERROR, OK, fail, load, report, reporters, setup};
 use crate::addr::Address;
 use crate::ops::check::{CheckOptions, CheckOutcome, CheckStatus};
+use crate::ops::provider::OpsProvider;
 use crate::ops::purge::PurgePlan;
 use crate::ops::purgeable::{self, ExtractSink};
 use crate::ops::{self, FORMAT_VERSION, OpsError, Waiting};
 use crate::plan::resolve::{Desired, resolve};
-use crate::provider::aws::Clients;
 
-/// The resolved estate and the clients to act on it.
+/// The resolved estate and the calls to act on it.
 struct Ops {
     env: String,
-    clients: Clients,
+    aws: std::sync::Arc<dyn OpsProvider>,
     desired: BTreeMap<Address, Desired>,
     cfg: crate::config::Config,
     ctx: setup::Context,
@@ -30,32 +30,20 @@ struct Ops {
 
 /// Loads, validates and resolves the estate; `Err(exit code)` after
 /// reporting why not.
-async fn prepare(g: &Global, command: &str) -> Result<Ops, u8> {
+async fn prepare(g: &Global) -> Result<Ops, u8> {
     let Some(cfg) = load(g, true) else {
         return Err(ERROR);
     };
     let ctx = setup::Context::new(g, &cfg)
         .await
         .map_err(|e| fail(e, None))?;
-    let Some(clients) = ctx.clients.clone() else {
-        return Err(fail(
-            format!(
-                "`twh {command}` runs crawlers, ingestions and queries in AWS; the in-memory provider ({}) has none",
-                crate::env::MEMORY_PROVIDER
-            ),
-            Some(format!(
-                "unset {} to use AWS or an emulator (AWS_ENDPOINT_URL)",
-                crate::env::MEMORY_PROVIDER
-            )),
-        ));
-    };
     let desired = resolve(&cfg, &ctx.providers).await.map_err(|d| {
         report(&d, &cfg.sources);
         ERROR
     })?;
     Ok(Ops {
         env: g.env.clone(),
-        clients,
+        aws: ctx.ops.clone(),
         desired,
         cfg,
         ctx,
@@ -79,7 +67,7 @@ async fn declared_sink(o: &Ops) -> Result<Option<ExtractSink>, u8> {
 /// With `-v`, how many AWS calls the command made (the same figure `diff` reports).
 fn report_calls(g: &Global, o: &Ops) {
     if g.verbose > 0 {
-        let c = o.clients.caller.log.counts();
+        let c = o.ctx.providers.calls.counts();
         eprintln!(
             "API calls: {} ({} reads, {} mutating)",
             c.total, c.reads, c.mutations
@@ -151,7 +139,7 @@ fn print_json(v: &Value) {
 // ---- crawl -----------------------------------------------------------------
 
 pub async fn crawl(g: &Global, a: &CrawlArgs) -> u8 {
-    let o = match prepare(g, "crawl").await {
+    let o = match prepare(g).await {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -177,7 +165,8 @@ async fn crawl_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waiting>
         );
     }
     let progress = reporters::for_ops(g);
-    let outcomes = match ops::crawl::crawl(&o.clients, &crawlers, wait, progress.as_ref()).await {
+    let outcomes = match ops::crawl::crawl(o.aws.as_ref(), &crawlers, wait, progress.as_ref()).await
+    {
         Ok(v) => v,
         Err(e) => return (ops_error(&e), json!({"error": e.to_string()})),
     };
@@ -232,7 +221,7 @@ async fn crawl_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waiting>
 // ---- refresh ---------------------------------------------------------------
 
 pub async fn refresh(g: &Global, a: &RefreshArgs) -> u8 {
-    let o = match prepare(g, "refresh").await {
+    let o = match prepare(g).await {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -246,7 +235,8 @@ async fn refresh_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waitin
         Err(failed) => return failed,
     };
     let progress = reporters::for_ops(g);
-    let outcomes = match ops::refresh::refresh(&o.clients, &sets, wait, progress.as_ref()).await {
+    let outcomes = match ops::refresh::refresh(o.aws.as_ref(), &sets, wait, progress.as_ref()).await
+    {
         Ok(v) => v,
         Err(e) => return (ops_error(&e), json!({"error": e.to_string()})),
     };
@@ -298,7 +288,7 @@ async fn refresh_step(g: &Global, o: &Ops, names: &[String], wait: Option<Waitin
 // ---- check -----------------------------------------------------------------
 
 pub async fn check(g: &Global, a: &CheckArgs) -> u8 {
-    let o = match prepare(g, "check").await {
+    let o = match prepare(g).await {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -319,7 +309,7 @@ async fn check_step(
     };
     let progress = reporters::for_ops(g);
     let outcomes = ops::check::check(
-        &o.clients,
+        o.aws.as_ref(),
         &checks,
         CheckOptions { sample, timeout },
         progress.as_ref(),
@@ -388,7 +378,7 @@ fn render_check(c: &CheckOutcome) -> String {
 // ---- purge -----------------------------------------------------------------
 
 pub async fn purge(g: &Global, a: &PurgeArgs) -> u8 {
-    let o = match prepare(g, "purge").await {
+    let o = match prepare(g).await {
         Ok(o) => o,
         Err(code) => return code,
     };
@@ -430,14 +420,14 @@ async fn purge_plan(
     let purgeable = purgeable::crawler_targets(&crawlers)
         .and_then(|t| purgeable::decide(t, sink, !names.is_empty(), &o.env))
         .map_err(|e| ops_error(&e))?;
-    ops::purge::plan(&o.clients, &o.desired, &purgeable, sink)
+    ops::purge::plan(o.aws.as_ref(), &o.desired, &purgeable, sink)
         .await
         .map_err(|e| ops_error(&e))
 }
 
 async fn purge_step(g: &Global, o: &Ops, plan: &PurgePlan) -> (u8, Value) {
     let progress = reporters::for_ops(g);
-    match ops::purge::execute(&o.clients, plan, progress.as_ref()).await {
+    match ops::purge::execute(o.aws.as_ref(), plan, progress.as_ref()).await {
         Ok(r) => {
             if !g.quiet {
                 eprintln!(
@@ -542,7 +532,7 @@ fn confirm(auto_approve: bool, question: &str) -> Result<(), u8> {
 // ---- reset -----------------------------------------------------------------
 
 pub async fn reset(g: &Global, a: &ResetArgs) -> u8 {
-    let o = match prepare(g, "reset").await {
+    let o = match prepare(g).await {
         Ok(o) => o,
         Err(code) => return code,
     };

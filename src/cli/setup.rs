@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::args::Global;
 use crate::config::{Config, Environment, StateBackend};
 use crate::kinds::Service;
-use crate::provider::aws::Clients;
+use crate::ops::provider::OpsProvider;
 use crate::provider::memory::MemoryProvider;
 use crate::provider::{CallLog, Identity, Providers};
 use crate::state::Backend;
@@ -17,13 +17,13 @@ use crate::state::s3::S3Backend;
 pub struct Context {
     pub providers: Providers,
     pub backend: Arc<dyn Backend>,
-    /// The SDK clients for the operator commands; `None` with the in-memory
-    /// provider, which has no crawlers, ingestions or queries to run.
-    pub clients: Option<Clients>,
+    /// The operator commands' calls (crawlers, ingestions, queries, S3),
+    /// through the same call log as the providers.
+    pub ops: Arc<dyn OpsProvider>,
 }
 
 /// The account the in-memory provider pretends to be.
-pub const MEMORY_ACCOUNT: &str = "123456789012";
+pub const MEMORY_ACCOUNT: &str = crate::provider::memory::ACCOUNT;
 
 impl Context {
     pub async fn new(g: &Global, cfg: &Config) -> Result<Self, String> {
@@ -42,42 +42,43 @@ impl Context {
             ));
         }
         let calls = CallLog::default();
-        let (providers, clients) = match std::env::var_os(crate::env::MEMORY_PROVIDER) {
-            Some(file) => {
-                let mem = Arc::new(
-                    MemoryProvider::persistent(file.into(), calls.clone())
-                        .map_err(|e| e.to_string())?,
-                );
-                let identity = Identity {
-                    account: MEMORY_ACCOUNT.into(),
-                    region,
-                };
-                let mut p = Providers::new(identity, mem.clone(), calls);
-                for s in [
-                    Service::Glue,
-                    Service::Athena,
-                    Service::QuickSight,
-                    Service::Iam,
-                    Service::Twh,
-                ] {
-                    p = p.with(s, mem.clone());
+        let (providers, ops): (Providers, Arc<dyn OpsProvider>) =
+            match std::env::var_os(crate::env::MEMORY_PROVIDER) {
+                Some(file) => {
+                    let mem = Arc::new(
+                        MemoryProvider::persistent(file.into(), calls.clone())
+                            .map_err(|e| e.to_string())?,
+                    );
+                    let identity = Identity {
+                        account: MEMORY_ACCOUNT.into(),
+                        region,
+                    };
+                    let mut p = Providers::new(identity, mem.clone(), calls);
+                    for s in [
+                        Service::Glue,
+                        Service::Athena,
+                        Service::QuickSight,
+                        Service::Iam,
+                        Service::Twh,
+                    ] {
+                        p = p.with(s, mem.clone());
+                    }
+                    (p, mem)
                 }
-                (p, None)
-            }
-            None => {
-                crate::provider::aws::check_endpoint_env()?;
-                let sdk = crate::provider::aws::sdk_config(
-                    g.profile.as_deref(),
-                    g.region.as_deref(),
-                    env.region.as_deref(),
-                )
-                .await;
-                let (p, c) = crate::provider::aws::connect(&sdk, calls)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                (p, Some(c))
-            }
-        };
+                None => {
+                    crate::provider::aws::check_endpoint_env()?;
+                    let sdk = crate::provider::aws::sdk_config(
+                        g.profile.as_deref(),
+                        g.region.as_deref(),
+                        env.region.as_deref(),
+                    )
+                    .await;
+                    let (p, c) = crate::provider::aws::connect(&sdk, calls)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    (p, Arc::new(c))
+                }
+            };
         if let Some(expected) = &env.account_id
             && *expected != providers.identity.account
         {
@@ -90,7 +91,7 @@ impl Context {
         Ok(Self {
             providers,
             backend,
-            clients,
+            ops,
         })
     }
 }

@@ -2,11 +2,17 @@
 //! run the estate rather than reconcile it: start Glue crawlers and
 //! QuickSight ingestions and wait for them, run `data_check` queries, empty
 //! the lake. They act only on what the selected environment declares (its
-//! resolved resources), call AWS through the providers' clients (one call
-//! log, one retry policy), and return values the CLI renders; nothing here
-//! prints.
+//! resolved resources), call AWS only through [`provider::OpsProvider`]
+//! (implemented by `twh-aws` and by the in-memory provider), and return
+//! values the CLI renders; nothing here prints.
 
+pub mod check;
+pub mod conformance;
+pub mod crawl;
+pub mod provider;
+pub mod purge;
 pub mod purgeable;
+pub mod refresh;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -45,6 +51,17 @@ pub enum OpsError {
     /// anything changed.
     #[error("{message}")]
     Refused { message: String, hint: String },
+    #[error("{what} `{name}` was deleted while twh waited for it")]
+    Vanished { what: &'static str, name: String },
+    #[error("Glue did not drop {count} table(s): {details}")]
+    NotDropped { count: usize, details: String },
+    #[error("S3 did not delete {count} object(s) under {url}, e.g. `{key}`: {message}")]
+    NotDeleted {
+        count: usize,
+        url: String,
+        key: String,
+        message: String,
+    },
     #[error(transparent)]
     Provider(#[from] ProviderError),
     #[error("{0}")]

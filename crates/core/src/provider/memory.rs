@@ -16,6 +16,11 @@ use serde_json::Value;
 use super::{CallLog, OutputResolver, Page, Provider, ProviderError, StackResource};
 use crate::kinds::KindDef;
 
+pub mod ops;
+
+/// The account the in-memory provider pretends to be.
+pub const ACCOUNT: &str = "123456789012";
+
 /// The persisted world: resources by kind and id, stack outputs, faults and
 /// the log of every call ever made (tests read it back).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -41,6 +46,10 @@ pub struct World {
     /// a change.
     #[serde(default)]
     pub stores_as: Vec<StoresAs>,
+    /// What the operator commands act on: S3 objects, crawls, ingestions,
+    /// query results (see [`ops`]).
+    #[serde(default)]
+    pub ops: ops::OpsWorld,
     #[serde(default)]
     pub calls: Vec<super::Call>,
 }
@@ -125,11 +134,18 @@ impl MemoryProvider {
             .map_or_else(|_| spec.clone(), |w| w.stored(kind, spec))
     }
 
+    /// Changes the world outside any call (a test arranging its AWS).
+    pub fn edit_world(&self, f: impl FnOnce(&mut World)) {
+        if let Ok(mut w) = self.world.lock() {
+            f(&mut w);
+        }
+    }
+
     pub fn world(&self) -> World {
         self.world.lock().map(|w| w.clone()).unwrap_or_default()
     }
 
-    /// Runs one call: logs it, applies faults, runs `f` on the world, saves.
+    /// Runs one call on `kind`'s resources (see [`Self::call_world`]).
     fn call<T>(
         &self,
         kind: &KindDef,
@@ -137,7 +153,19 @@ impl MemoryProvider {
         mutating: bool,
         f: impl FnOnce(&mut BTreeMap<String, Value>) -> Result<T, ProviderError>,
     ) -> Result<T, ProviderError> {
-        let service = kind.service.as_str();
+        self.call_world(kind.service.as_str(), operation, mutating, |w| {
+            f(w.resources.entry(kind.name.to_string()).or_default())
+        })
+    }
+
+    /// Runs one call: logs it, applies faults, runs `f` on the world, saves.
+    fn call_world<T>(
+        &self,
+        service: &str,
+        operation: &str,
+        mutating: bool,
+        f: impl FnOnce(&mut World) -> Result<T, ProviderError>,
+    ) -> Result<T, ProviderError> {
         self.log.record(service, operation, mutating);
         let latency = self.world.lock().map_or(0, |w| w.faults.latency_ms);
         if latency > 0 {
@@ -176,7 +204,7 @@ impl MemoryProvider {
                 message: format!("injected failure of mutating call #{mutation_no}"),
             })
         } else {
-            f(w.resources.entry(kind.name.to_string()).or_default())
+            f(&mut w)
         };
         let crash =
             mutating && result.is_ok() && w.faults.crash_after_mutation == Some(mutation_no);

@@ -1,4 +1,6 @@
-//! The Provider trait: the only door to AWS. One provider per service
+//! The Provider trait: the door to AWS for resources (the operator
+//! commands have theirs, [`crate::ops::provider::OpsProvider`]; state has
+//! [`crate::state::Backend`]). One provider per service
 //! (Glue, Athena, QuickSight, IAM, in crate `twh-aws`) behind one trait; the core never knows
 //! which it is talking to. `memory` implements every kind in-process for
 //! tests and demos, counts calls and injects faults.

@@ -6,10 +6,9 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 
-use crate::provider::aws::Clients;
-use crate::provider::aws_athena::{Query, QueryRows, query_rows, run_query};
-use twh_core::ops::{Progress, spec_str};
-use twh_core::plan::resolve::Desired;
+use super::provider::{OpsProvider, Query, QueryRows};
+use super::{Progress, spec_str};
+use crate::plan::resolve::Desired;
 
 const KIND: &str = "data_check";
 /// Queries run at once (Athena's default quota is 20 active DML queries per
@@ -50,20 +49,20 @@ pub enum CheckStatus {
 
 /// Runs `checks`; every check gets an outcome, a failing query included.
 pub async fn check(
-    clients: &Clients,
+    aws: &dyn OpsProvider,
     checks: &[&Desired],
     opts: CheckOptions,
     progress: &dyn Progress,
 ) -> Vec<CheckOutcome> {
     progress.begin(
-        &twh_core::ops::counted("Running", checks.len(), "check"),
+        &super::counted("Running", checks.len(), "check"),
         checks.len(),
     );
     for d in checks {
         progress.status(&d.attributes.id, "running");
     }
     let outcomes: Vec<CheckOutcome> = futures::stream::iter(checks.iter().map(|d| async move {
-        let o = run_one(clients, d, opts).await;
+        let o = run_one(aws, d, opts).await;
         // The result itself is the command's output; progress only counts.
         progress.finished(&o.name, o.status == CheckStatus::Passed, "");
         o
@@ -75,7 +74,7 @@ pub async fn check(
     outcomes
 }
 
-async fn run_one(clients: &Clients, d: &Desired, opts: CheckOptions) -> CheckOutcome {
+async fn run_one(aws: &dyn OpsProvider, d: &Desired, opts: CheckOptions) -> CheckOutcome {
     let name = d.attributes.id.clone();
     let max_rows = d
         .spec
@@ -101,18 +100,10 @@ async fn run_one(clients: &Clients, d: &Desired, opts: CheckOptions) -> CheckOut
         sql: spec_str(d, "/Query").unwrap_or_default(),
         timeout: opts.timeout,
     };
-    let result = match run_query(&clients.athena, &clients.caller, &q).await {
+    let result = match aws.run_query(&q).await {
         Ok(qid) => {
             o.query_execution_id = Some(qid.clone());
-            query_rows(
-                &clients.athena,
-                &clients.caller,
-                KIND,
-                &name,
-                &qid,
-                opts.sample,
-            )
-            .await
+            aws.query_rows(&q, &qid, opts.sample).await
         }
         Err(e) => Err(e),
     };

@@ -4,15 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_quicksight::types::{Ingestion, IngestionStatus, IngestionType};
-
-use crate::provider::aws::Clients;
-use crate::provider::aws_common::Op;
-use twh_core::ops::{OpsError, Progress, Waiting, spec_str};
-use twh_core::plan::resolve::Desired;
-
-const SVC: &str = "quicksight";
-const KIND: &str = "quicksight_data_set";
+use super::provider::{IngestionRef, OpsProvider};
+use super::{OpsError, Progress, Waiting, spec_str};
+use crate::plan::resolve::Desired;
 
 /// How one dataset's refresh ended.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -40,22 +34,15 @@ impl RefreshOutcome {
     }
 }
 
-fn done(s: &IngestionStatus) -> bool {
-    matches!(
-        s,
-        IngestionStatus::Completed | IngestionStatus::Failed | IngestionStatus::Cancelled
-    )
-}
-
 /// Starts a full refresh of every SPICE dataset in `data_sets` and, with
 /// `wait`, waits for all of them.
 pub async fn refresh(
-    clients: &Clients,
+    aws: &dyn OpsProvider,
     data_sets: &[&Desired],
     wait: Option<Waiting>,
     progress: &dyn Progress,
 ) -> Result<Vec<RefreshOutcome>, OpsError> {
-    let account = clients.caller.account().to_string();
+    let account = aws.account();
     let mut outcomes = Vec::new();
     for d in data_sets {
         let id = d.attributes.id.clone();
@@ -80,24 +67,14 @@ pub async fn refresh(
             continue;
         }
         let ingestion_id = format!("twh-{}", uuid::Uuid::new_v4().simple());
-        let started = clients
-            .caller
-            .call(Op::write(SVC, "CreateIngestion", KIND, &id), || {
-                clients
-                    .quicksight
-                    .create_ingestion()
-                    .aws_account_id(&o.account)
-                    .data_set_id(&id)
-                    .ingestion_id(&ingestion_id)
-                    .ingestion_type(IngestionType::FullRefresh)
-                    .send()
+        let status = aws
+            .start_ingestion(IngestionRef {
+                account: &o.account,
+                data_set_id: &id,
+                ingestion_id: &ingestion_id,
             })
             .await?;
-        o.status = started
-            .ingestion_status
-            .as_ref()
-            .map_or("INITIALIZED", IngestionStatus::as_str)
-            .to_string();
+        o.status = status.as_str().to_string();
         o.ingestion_id = Some(ingestion_id);
         outcomes.push(o);
     }
@@ -109,7 +86,7 @@ pub async fn refresh(
         .filter(|i| outcomes[*i].skipped.is_none())
         .collect();
     progress.begin(
-        &twh_core::ops::counted("Waiting for", pending.len(), "ingestion"),
+        &super::counted("Waiting for", pending.len(), "ingestion"),
         pending.len(),
     );
     let mut last: BTreeMap<usize, String> = BTreeMap::new();
@@ -129,20 +106,20 @@ pub async fn refresh(
         }
         for i in std::mem::take(&mut pending) {
             let o = &mut outcomes[i];
-            let ing = describe(clients, o).await?;
-            let status = ing.ingestion_status.as_str().to_string();
-            if done(&ing.ingestion_status) {
+            let ing = aws
+                .ingestion(IngestionRef {
+                    account: &o.account,
+                    data_set_id: &o.data_set_id,
+                    ingestion_id: o.ingestion_id.as_deref().unwrap_or_default(),
+                })
+                .await?;
+            let status = ing.status.as_str().to_string();
+            if ing.status.is_done() {
                 o.status = status;
-                o.error = ing.error_info.as_ref().and_then(|e| {
-                    let kind = e.r#type.as_ref().map(|t| t.as_str().to_string());
-                    match (kind, e.message.clone()) {
-                        (Some(k), Some(m)) => Some(format!("{k}: {m}")),
-                        (k, m) => m.or(k),
-                    }
-                });
-                o.rows_ingested = ing.row_info.as_ref().and_then(|r| r.rows_ingested);
-                o.rows_dropped = ing.row_info.as_ref().and_then(|r| r.rows_dropped);
-                o.seconds = ing.ingestion_time_in_seconds;
+                o.error = ing.error;
+                o.rows_ingested = ing.rows_ingested;
+                o.rows_dropped = ing.rows_dropped;
+                o.seconds = ing.seconds;
                 progress.finished(&o.data_set_id, o.ok(), &summary(o));
             } else {
                 if last.get(&i) != Some(&status) {
@@ -155,31 +132,6 @@ pub async fn refresh(
     }
     progress.end();
     Ok(outcomes)
-}
-
-async fn describe(clients: &Clients, o: &RefreshOutcome) -> Result<Ingestion, OpsError> {
-    let ingestion_id = o.ingestion_id.as_deref().unwrap_or_default();
-    let out = clients
-        .caller
-        .call(
-            Op::read(SVC, "DescribeIngestion", KIND, &o.data_set_id),
-            || {
-                clients
-                    .quicksight
-                    .describe_ingestion()
-                    .aws_account_id(&o.account)
-                    .data_set_id(&o.data_set_id)
-                    .ingestion_id(ingestion_id)
-                    .send()
-            },
-        )
-        .await?;
-    out.ingestion.ok_or_else(|| {
-        OpsError::Other(format!(
-            "QuickSight returned no ingestion `{ingestion_id}` for dataset `{}`",
-            o.data_set_id
-        ))
-    })
 }
 
 /// One line about a refresh.

@@ -2,7 +2,7 @@
 //! extract and crawl start from nothing — and touch nothing else.
 //!
 //! The lake is the S3 targets of the declared crawlers that lie under
-//! twh-extract's sink, as [`twh_core::ops::purgeable`] decides (pure, before
+//! twh-extract's sink, as [`super::purgeable`] decides (pure, before
 //! any call here): the other targets (the vault's exports) are kept, and so
 //! are the other prefixes of the same bucket (Athena results, extract
 //! cursors, anything made by hand). A table is dropped only when it is in a
@@ -13,17 +13,11 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
-
-use crate::provider::aws::Clients;
-use crate::provider::aws_common::Op;
-use twh_core::ops::purgeable::{ExtractSink, Purgeable};
-use twh_core::ops::{OpsError, Progress};
-use twh_core::plan::resolve::Desired;
-
-/// DeleteObjects takes at most this many keys, BatchDeleteTable this many names.
-const DELETE_BATCH: usize = 1000;
-const TABLE_BATCH: usize = 100;
+use super::provider::{DELETE_BATCH, OpsProvider, TABLE_BATCH};
+use super::purgeable::{ExtractSink, Purgeable};
+use super::{OpsError, Progress};
+use crate::addr::Address;
+use crate::plan::resolve::Desired;
 
 /// An S3 prefix a declared crawler crawls.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -94,8 +88,8 @@ pub struct PurgeResult {
 
 /// Lists what purging `purgeable` would delete in this estate.
 pub async fn plan(
-    clients: &Clients,
-    desired: &BTreeMap<twh_core::addr::Address, Desired>,
+    aws: &dyn OpsProvider,
+    desired: &BTreeMap<Address, Desired>,
     purgeable: &Purgeable,
     sink: Option<&ExtractSink>,
 ) -> Result<PurgePlan, OpsError> {
@@ -112,7 +106,7 @@ pub async fn plan(
             bytes: 0,
             keys: Vec::new(),
         };
-        list_objects(clients, &mut p).await?;
+        list_objects(aws, &mut p).await?;
         prefixes.push(p);
     }
     let declared: BTreeMap<String, String> = of("glue_table")
@@ -120,23 +114,18 @@ pub async fn plan(
         .chain(of("athena_view"))
         .map(|d| (d.attributes.id.clone(), d.addr.to_string()))
         .collect();
-    let glue = clients.glue_provider();
     let mut tables = Vec::new();
     let mut kept = Vec::new();
     for db in of("glue_database") {
         let name = &db.attributes.id;
-        let Some(live) = glue.tables("glue_table", name).await? else {
+        let Some(live) = aws.tables(name).await? else {
             continue;
         };
         for t in live {
-            if t.table_type.as_deref() == Some("VIRTUAL_VIEW") {
+            if t.view {
                 continue;
             }
-            let location = t
-                .storage_descriptor
-                .as_ref()
-                .and_then(|s| s.location.clone())
-                .unwrap_or_default();
+            let location = t.location.unwrap_or_default();
             if !purgeable.holds(&location) {
                 continue;
             }
@@ -172,46 +161,23 @@ pub async fn plan(
     })
 }
 
-async fn list_objects(clients: &Clients, p: &mut LakePrefix) -> Result<(), OpsError> {
-    let mut token: Option<String> = None;
-    let url = p.url();
-    loop {
-        let page = clients
-            .caller
-            .call(Op::read("s3", "ListObjectsV2", "s3_prefix", &url), || {
-                clients
-                    .s3
-                    .list_objects_v2()
-                    .bucket(&p.bucket)
-                    .prefix(&p.prefix)
-                    .set_continuation_token(token.clone())
-                    .send()
-            })
-            .await;
-        let page = match page {
-            Ok(page) => page,
-            // No bucket: nothing to empty.
-            Err(twh_core::provider::ProviderError::NotFound { .. }) => return Ok(()),
-            Err(e) if e.to_string().contains("NoSuchBucket") => return Ok(()),
-            Err(e) => return Err(e.into()),
-        };
-        for o in page.contents.unwrap_or_default() {
-            if let Some(k) = o.key {
-                p.objects += 1;
-                p.bytes += o.size.unwrap_or_default();
-                p.keys.push(k);
-            }
-        }
-        token = page.next_continuation_token.filter(|t| !t.is_empty());
-        if token.is_none() {
-            return Ok(());
-        }
+async fn list_objects(aws: &dyn OpsProvider, p: &mut LakePrefix) -> Result<(), OpsError> {
+    // No bucket: nothing to empty.
+    for o in aws
+        .list_objects(&p.bucket, &p.prefix)
+        .await?
+        .unwrap_or_default()
+    {
+        p.objects += 1;
+        p.bytes += o.size;
+        p.keys.push(o.key);
     }
+    Ok(())
 }
 
 /// Drops the plan's tables, then deletes its objects.
 pub async fn execute(
-    clients: &Clients,
+    aws: &dyn OpsProvider,
     plan: &PurgePlan,
     progress: &dyn Progress,
 ) -> Result<PurgeResult, OpsError> {
@@ -223,47 +189,16 @@ pub async fn execute(
     progress.begin("Purging", by_db.len() + plan.prefixes.len());
     for (db, names) in by_db {
         for chunk in names.chunks(TABLE_BATCH) {
-            let out = clients
-                .caller
-                .call(
-                    Op::write("glue", "BatchDeleteTable", "glue_table", db),
-                    || {
-                        clients
-                            .glue
-                            .batch_delete_table()
-                            .database_name(db)
-                            .set_tables_to_delete(Some(chunk.to_vec()))
-                            .send()
-                    },
-                )
-                .await?;
-            let failed: Vec<String> = out
-                .errors
-                .unwrap_or_default()
-                .into_iter()
-                // Already gone is what we wanted.
-                .filter(|e| {
-                    e.error_detail
-                        .as_ref()
-                        .and_then(|d| d.error_code.as_deref())
-                        != Some("EntityNotFoundException")
-                })
-                .map(|e| {
-                    format!(
-                        "{db}.{}: {}",
-                        e.table_name.unwrap_or_default(),
-                        e.error_detail
-                            .and_then(|d| d.error_message)
-                            .unwrap_or_default()
-                    )
-                })
-                .collect();
+            let failed = aws.drop_tables(db, chunk).await?;
             if !failed.is_empty() {
-                return Err(OpsError::Other(format!(
-                    "Glue did not drop {} table(s): {}",
-                    failed.len(),
-                    failed.join("; ")
-                )));
+                return Err(OpsError::NotDropped {
+                    count: failed.len(),
+                    details: failed
+                        .iter()
+                        .map(|f| format!("{db}.{}: {}", f.name, f.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                });
             }
             result.tables_dropped += chunk.len() as u64;
         }
@@ -276,35 +211,14 @@ pub async fn execute(
     for p in &plan.prefixes {
         let url = p.url();
         for chunk in p.keys.chunks(DELETE_BATCH) {
-            let ids = chunk
-                .iter()
-                .map(|k| ObjectIdentifier::builder().key(k).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| OpsError::Other(format!("S3 object key: {e}")))?;
-            let delete = Delete::builder()
-                .set_objects(Some(ids))
-                .quiet(true)
-                .build()
-                .map_err(|e| OpsError::Other(format!("S3 DeleteObjects: {e}")))?;
-            let out = clients
-                .caller
-                .call(Op::write("s3", "DeleteObjects", "s3_prefix", &url), || {
-                    clients
-                        .s3
-                        .delete_objects()
-                        .bucket(&p.bucket)
-                        .delete(delete.clone())
-                        .send()
-                })
-                .await?;
-            let errors = out.errors.unwrap_or_default();
-            if let Some(e) = errors.first() {
-                return Err(OpsError::Other(format!(
-                    "S3 did not delete {} object(s) under {url}, e.g. `{}`: {}",
-                    errors.len(),
-                    e.key.as_deref().unwrap_or_default(),
-                    e.message.as_deref().unwrap_or_default()
-                )));
+            let failed = aws.delete_objects(&p.bucket, chunk).await?;
+            if let Some(e) = failed.first() {
+                return Err(OpsError::NotDeleted {
+                    count: failed.len(),
+                    url: url.clone(),
+                    key: e.name.clone(),
+                    message: e.message.clone(),
+                });
             }
             result.objects_deleted += chunk.len() as u64;
             progress.status(

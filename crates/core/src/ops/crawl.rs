@@ -1,25 +1,17 @@
 //! `twh crawl`: start the declared Glue crawlers, wait for them, and say
 //! what each did (tables created, updated, deleted; how long; its error).
 //!
-//! One BatchGetCrawlers per poll for all of them (100 names a call), one
-//! GetCrawlerMetrics at the end. A crawler that is already running is waited
-//! for, not started again (Glue would refuse with CrawlerRunningException).
+//! One [`OpsProvider::crawlers`] read per poll for all of them (100 names a
+//! call), one [`OpsProvider::crawler_metrics`] at the end. A crawler that is
+//! already running is waited for, not started again (Glue would refuse with
+//! CrawlerRunningException).
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use aws_sdk_glue::types::{Crawler, CrawlerState, LastCrawlStatus};
-
-use crate::provider::aws::Clients;
-use crate::provider::aws_common::Op;
-use twh_core::ops::{OpsError, Progress, Waiting};
-use twh_core::plan::resolve::Desired;
-use twh_core::provider::ProviderError;
-
-const SVC: &str = "glue";
-const KIND: &str = "glue_crawler";
-/// BatchGetCrawlers and GetCrawlerMetrics take at most this many names.
-const BATCH: usize = 100;
+use super::provider::{CRAWLER_BATCH, Crawler, CrawlerMetrics, OpsProvider, Start};
+use super::{OpsError, Progress, Waiting};
+use crate::plan::resolve::Desired;
 
 /// How one crawler's run ended (or that it was only started).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -46,13 +38,13 @@ impl CrawlOutcome {
 
 /// Starts `crawlers` and, with `wait`, waits for all of them.
 pub async fn crawl(
-    clients: &Clients,
+    aws: &dyn OpsProvider,
     crawlers: &[&Desired],
     wait: Option<Waiting>,
     progress: &dyn Progress,
 ) -> Result<Vec<CrawlOutcome>, OpsError> {
     let names: Vec<String> = crawlers.iter().map(|d| d.attributes.id.clone()).collect();
-    let live = batch_get(clients, &names).await?;
+    let live = batch_get(aws, &names).await?;
     let missing: Vec<&str> = names
         .iter()
         .filter(|n| !live.contains_key(*n))
@@ -71,10 +63,8 @@ pub async fn crawl(
     let mut outcomes = Vec::new();
     for d in crawlers {
         let name = &d.attributes.id;
-        let running = live
-            .get(name)
-            .is_some_and(|c| !matches!(c.state, Some(CrawlerState::Ready) | None));
-        let started = !running && start(clients, name).await?;
+        let running = live.get(name).is_some_and(|c| !c.is_ready());
+        let started = !running && aws.start_crawler(name).await? == Start::Started;
         outcomes.push(CrawlOutcome {
             address: d.addr.to_string(),
             name: name.clone(),
@@ -92,7 +82,7 @@ pub async fn crawl(
     };
 
     progress.begin(
-        &twh_core::ops::counted("Waiting for", outcomes.len(), "crawler"),
+        &super::counted("Waiting for", outcomes.len(), "crawler"),
         outcomes.len(),
     );
     for o in &outcomes {
@@ -106,9 +96,9 @@ pub async fn crawl(
     // Glue is eventually consistent: right after StartCrawler a read may
     // still show READY and the previous crawl. A crawl counts as finished
     // only once its LastCrawl is newer than the one seen before starting.
-    let before: BTreeMap<&str, Option<aws_smithy_types::DateTime>> = live
+    let before: BTreeMap<&str, Option<i128>> = live
         .iter()
-        .map(|(n, c)| (n.as_str(), last_start(c)))
+        .map(|(n, c)| (n.as_str(), c.last_start()))
         .collect();
     let started: Vec<&str> = outcomes
         .iter()
@@ -128,41 +118,46 @@ pub async fn crawl(
                 names: pending.join(", "),
             });
         }
-        let now = batch_get(clients, &pending).await?;
+        let now = batch_get(aws, &pending).await?;
         for name in std::mem::take(&mut pending) {
             let Some(c) = now.get(&name) else {
-                return Err(OpsError::Other(format!(
-                    "crawler `{name}` was deleted while twh waited for it"
-                )));
+                return Err(OpsError::Vanished {
+                    what: "crawler",
+                    name,
+                });
             };
-            match c.state {
-                Some(CrawlerState::Ready) | None
-                    if !started.contains(&name.as_str())
-                        || last_start(c) != before.get(name.as_str()).copied().flatten() =>
-                {
+            if c.is_ready() {
+                // Finished, unless Glue still shows the crawl before ours.
+                let ours = !started.contains(&name.as_str())
+                    || c.last_start() != before.get(name.as_str()).copied().flatten();
+                if ours {
                     finished.insert(name, c.clone());
-                }
-                Some(CrawlerState::Ready) | None => pending.push(name),
-                ref s => {
-                    let text = s.as_ref().map_or("RUNNING", |s| s.as_str()).to_string();
-                    if last_state.get(&name) != Some(&text) {
-                        progress.status(&name, &text);
-                        last_state.insert(name.clone(), text);
-                    }
+                } else {
                     pending.push(name);
                 }
+            } else {
+                let text = c
+                    .state
+                    .as_ref()
+                    .map_or("RUNNING", |s| s.as_str())
+                    .to_string();
+                if last_state.get(&name) != Some(&text) {
+                    progress.status(&name, &text);
+                    last_state.insert(name.clone(), text);
+                }
+                pending.push(name);
             }
         }
     }
-    let metrics = metrics(clients, &names).await?;
+    let metrics = metrics(aws, &names).await?;
     let waited = began.elapsed().as_secs_f64();
     for o in &mut outcomes {
         let last = finished.get(&o.name).and_then(|c| c.last_crawl.as_ref());
         o.status = last
-            .and_then(|l| l.status.as_ref())
-            .map_or("UNKNOWN", LastCrawlStatus::as_str)
+            .and_then(|l| l.status.as_deref())
+            .unwrap_or("UNKNOWN")
             .to_string();
-        o.error = last.and_then(|l| l.error_message.clone());
+        o.error = last.and_then(|l| l.error.clone());
         let m = metrics.get(&o.name);
         if o.status == "SUCCEEDED"
             && let Some(m) = m
@@ -198,84 +193,26 @@ pub fn summary(o: &CrawlOutcome) -> String {
     }
 }
 
-fn last_start(c: &Crawler) -> Option<aws_smithy_types::DateTime> {
-    c.last_crawl.as_ref().and_then(|l| l.start_time)
-}
-
-/// StartCrawler; `false` when Glue says it is already running (started by
-/// someone else between our read and our start).
-async fn start(clients: &Clients, name: &str) -> Result<bool, OpsError> {
-    let r = clients
-        .caller
-        .call(Op::write(SVC, "StartCrawler", KIND, name), || {
-            clients.glue.start_crawler().name(name).send()
-        })
-        .await;
-    match r {
-        Ok(_) => Ok(true),
-        Err(ProviderError::Api { message, .. }) if message.contains("CrawlerRunningException") => {
-            Ok(false)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The live crawlers among `names`, by name (BatchGetCrawlers, 100 a call).
+/// The live crawlers among `names`, by name, [`CRAWLER_BATCH`] a call.
 async fn batch_get(
-    clients: &Clients,
+    aws: &dyn OpsProvider,
     names: &[String],
 ) -> Result<BTreeMap<String, Crawler>, OpsError> {
     let mut out = BTreeMap::new();
-    for chunk in names.chunks(BATCH) {
-        let page = clients
-            .caller
-            .call(Op::read(SVC, "BatchGetCrawlers", KIND, "*"), || {
-                clients
-                    .glue
-                    .batch_get_crawlers()
-                    .set_crawler_names(Some(chunk.to_vec()))
-                    .send()
-            })
-            .await?;
-        for c in page.crawlers.unwrap_or_default() {
-            if let Some(n) = c.name.clone() {
-                out.insert(n, c);
-            }
-        }
+    for chunk in names.chunks(CRAWLER_BATCH) {
+        out.extend(aws.crawlers(chunk).await?);
     }
     Ok(out)
 }
 
-/// GetCrawlerMetrics for `names` (100 a call, paged), by name.
+/// The metrics of `names`, by name, [`CRAWLER_BATCH`] a call.
 async fn metrics(
-    clients: &Clients,
+    aws: &dyn OpsProvider,
     names: &[String],
-) -> Result<BTreeMap<String, aws_sdk_glue::types::CrawlerMetrics>, OpsError> {
+) -> Result<BTreeMap<String, CrawlerMetrics>, OpsError> {
     let mut out = BTreeMap::new();
-    for chunk in names.chunks(BATCH) {
-        let mut token: Option<String> = None;
-        loop {
-            let page = clients
-                .caller
-                .call(Op::read(SVC, "GetCrawlerMetrics", KIND, "*"), || {
-                    clients
-                        .glue
-                        .get_crawler_metrics()
-                        .set_crawler_name_list(Some(chunk.to_vec()))
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await?;
-            for m in page.crawler_metrics_list.unwrap_or_default() {
-                if let Some(n) = m.crawler_name.clone() {
-                    out.insert(n, m);
-                }
-            }
-            token = page.next_token.filter(|t| !t.is_empty());
-            if token.is_none() {
-                break;
-            }
-        }
+    for chunk in names.chunks(CRAWLER_BATCH) {
+        out.extend(aws.crawler_metrics(chunk).await?);
     }
     Ok(out)
 }
