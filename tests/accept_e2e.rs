@@ -89,7 +89,8 @@ async fn console_edits_are_written_into_the_files_in_place_and_the_next_diff_is_
         "resources/base.json",
         &serde_json::json!({"resources": [role(), database()]}),
     );
-    e.repo.write_text("resources/glue/orders_crawler.json", CRAWLER);
+    e.repo
+        .write_text("resources/glue/orders_crawler.json", CRAWLER);
     e.repo.write_text("resources/lake.json", LAKE);
     let base = read(&e, "resources/base.json");
     e.sync();
@@ -180,10 +181,12 @@ async fn console_edits_are_written_into_the_files_in_place_and_the_next_diff_is_
         "glue_table.orders",
         "athena_workgroup.wg",
     ];
-    let crawler = CRAWLER.replace("cron(0 1 * * ? *)", "cron(0 5 * * ? *)").replace(
-        "\"s3://${var.lake_bucket}/orders/\"",
-        "\"s3://${var.lake_bucket}/orders_v2/\"",
-    );
+    let crawler = CRAWLER
+        .replace("cron(0 1 * * ? *)", "cron(0 5 * * ? *)")
+        .replace(
+            "\"s3://${var.lake_bucket}/orders/\"",
+            "\"s3://${var.lake_bucket}/orders_v2/\"",
+        );
     let lake = LAKE
         .replace(
             "\"Comment\": \"la clé ✓\"},\n",
@@ -213,16 +216,26 @@ async fn console_edits_are_written_into_the_files_in_place_and_the_next_diff_is_
     let out = e.run(&args, 0);
     assert_eq!(read(&e, "resources/glue/orders_crawler.json"), crawler);
     assert_eq!(read(&e, "resources/lake.json"), lake);
-    assert_eq!(read(&e, "resources/base.json"), base, "other files untouched");
+    assert_eq!(
+        read(&e, "resources/base.json"),
+        base,
+        "other files untouched"
+    );
     for line in [
         "resources/glue/orders_crawler.json:8: glue_crawler.orders: Schedule (changed)",
         "resources/glue/orders_crawler.json:10: glue_crawler.orders: Targets.S3Targets (changed)",
         "resources/lake.json:14: glue_table.orders: TableInput.StorageDescriptor.Columns (changed)",
         "resources/lake.json:35: athena_workgroup.wg: Configuration.BytesScannedCutoffPerQuery (changed)",
     ] {
-        assert!(out.lines().any(|l| l == line), "missing `{line}` in:\n{out}");
+        assert!(
+            out.lines().any(|l| l == line),
+            "missing `{line}` in:\n{out}"
+        );
     }
-    assert!(!out.contains("Description"), "an ignored field is not written:\n{out}");
+    assert!(
+        !out.contains("Description"),
+        "an ignored field is not written:\n{out}"
+    );
     e.clean();
     e.quiet_sync();
     // Accepting again finds nothing to do.
@@ -234,7 +247,13 @@ async fn console_edits_are_written_into_the_files_in_place_and_the_next_diff_is_
 async fn quicksight_fields_changed_in_the_console_are_accepted() {
     let e = estate("acceptqs");
     e.bucket().await;
-    e.write(vec![database(), table(), workgroup(), data_source(), data_set()]);
+    e.write(vec![
+        database(),
+        table(),
+        workgroup(),
+        data_source(),
+        data_set(),
+    ]);
     e.sync();
     e.clean();
     let before = read(&e, "resources/all.json");
@@ -243,11 +262,13 @@ async fn quicksight_fields_changed_in_the_console_are_accepted() {
         .aws_account_id("123456789012")
         .data_source_id(e.name("athena"))
         .name("Athena (analysts)")
-        .data_source_parameters(aws_sdk_quicksight::types::DataSourceParameters::AthenaParameters(
-            aws_sdk_quicksight::types::AthenaParameters::builder()
-                .work_group(e.name("wg"))
-                .build(),
-        ))
+        .data_source_parameters(
+            aws_sdk_quicksight::types::DataSourceParameters::AthenaParameters(
+                aws_sdk_quicksight::types::AthenaParameters::builder()
+                    .work_group(e.name("wg"))
+                    .build(),
+            ),
+        )
         .send()
         .await
         .expect("update data source");
@@ -266,5 +287,73 @@ async fn quicksight_fields_changed_in_the_console_are_accepted() {
         after.contains("\"WorkGroup\": \"${ref:athena_workgroup.wg.name}\""),
         "the reference stays where its value still matches:\n{after}"
     );
+    e.clean();
+}
+
+/// A secret is never written into a file: its drift is named and stays
+/// drift, while the other drifted fields of the same resource are accepted.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_are_never_written_back_and_their_drift_stays() {
+    let mut e = estate("acceptsecret");
+    e.vars
+        .push(("TWH_TEST_API_KEY".into(), "key-from-the-environment".into()));
+    e.bucket().await;
+    let mut j = job();
+    j["spec"]["DefaultArguments"]["--api-key"] = serde_json::json!("${env_var:TWH_TEST_API_KEY}");
+    e.write(vec![role(), j]);
+    e.sync();
+    e.clean();
+    let before = read(&e, "resources/all.json");
+    let glue = aws_sdk_glue::Client::new(&sdk().await);
+    let live = glue
+        .get_job()
+        .job_name(e.name("etl"))
+        .send()
+        .await
+        .expect("get job")
+        .job
+        .expect("job");
+    let mut args = live.default_arguments.clone().unwrap_or_default();
+    args.insert("--api-key".into(), "typed-into-the-console".into());
+    glue.update_job()
+        .job_name(e.name("etl"))
+        .job_update(
+            aws_sdk_glue::types::JobUpdate::builder()
+                .set_role(live.role.clone())
+                .set_command(live.command.clone())
+                .set_glue_version(live.glue_version.clone())
+                .set_worker_type(live.worker_type.clone())
+                .number_of_workers(3)
+                .set_default_arguments(Some(args))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("update job");
+    let out = e.run(&["accept", "glue_job.etl"], 0);
+    assert!(
+        out.contains(
+            "warning: `glue_job.etl`: the secret at `DefaultArguments.--api-key` differs in AWS"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("glue_job.etl: NumberOfWorkers (changed)"),
+        "{out}"
+    );
+    let after = read(&e, "resources/all.json");
+    assert!(!after.contains("typed-into-the-console"), "{after}");
+    assert_eq!(
+        after,
+        before.replacen("\"NumberOfWorkers\": 2", "\"NumberOfWorkers\": 3", 1),
+        "the secret keeps its placeholder"
+    );
+    let state = std::fs::read_to_string(e.state_path()).expect("state");
+    assert!(!state.contains("typed-into-the-console"), "{state}");
+    // The secret's drift is still there for `twh sync` to repair.
+    let out = e.run(&["diff"], 2);
+    assert!(out.contains("1 drifted"), "{out}");
+    assert!(!out.contains("NumberOfWorkers"), "{out}");
+    e.sync();
     e.clean();
 }

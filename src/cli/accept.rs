@@ -25,11 +25,10 @@ pub async fn accept(g: &Global, a: &AcceptArgs) -> u8 {
         if cfg.resource(addr).is_none() {
             let known: Vec<String> = cfg.resources.iter().map(|r| r.addr.to_string()).collect();
             unknown.push(
-                Diagnostic::error(format!("`{addr}` is not declared in the files"))
-                    .hint_opt(
-                        diag::did_you_mean(&addr.to_string(), known.iter().map(String::as_str))
-                            .map(|s| format!("did you mean `{s}`?")),
-                    ),
+                Diagnostic::error(format!("`{addr}` is not declared in the files")).hint_opt(
+                    diag::did_you_mean(&addr.to_string(), known.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`?")),
+                ),
             );
         }
     }
@@ -65,7 +64,9 @@ async fn locked(g: &Global, a: &AcceptArgs, cfg: &config::Config, ctx: &setup::C
         Ok(None) => {
             return fail(
                 format!("no state yet at {}", ctx.backend.describe()),
-                Some("nothing has been synced, so nothing has drifted; run `twh sync` first".into()),
+                Some(
+                    "nothing has been synced, so nothing has drifted; run `twh sync` first".into(),
+                ),
             );
         }
         Err(e) => return fail_error(&e),
@@ -129,7 +130,11 @@ async fn locked(g: &Global, a: &AcceptArgs, cfg: &config::Config, ctx: &setup::C
             Some("please report this with the files and `twh diff`'s output".into()),
         );
     }
-    let accepted: BTreeSet<Address> = proposal.resources.iter().map(|r| r.address.clone()).collect();
+    let accepted: BTreeSet<Address> = proposal
+        .resources
+        .iter()
+        .map(|r| r.address.clone())
+        .collect();
     let next = match plan::plan(
         &next_cfg,
         &proposal.state,
@@ -257,9 +262,8 @@ fn write_keeping_mode(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 async fn write_state(ctx: &setup::Context, st: &StateFile) -> Result<(), String> {
-    ctx.backend.write(st).await.map_err(|e| {
-        crate::report::render_with_hint(&e)
-            .trim_end()
-            .to_string()
-    })
+    ctx.backend
+        .write(st)
+        .await
+        .map_err(|e| crate::report::render_with_hint(&e).trim_end().to_string())
 }

@@ -323,7 +323,11 @@ pub struct SyncArgs {
 #[derive(Debug, Args)]
 pub struct AcceptArgs {
     /// Resources whose drift to keep (`glue_crawler.orders`).
-    #[arg(value_name = "ADDR", required_unless_present = "all_drift", conflicts_with = "all_drift")]
+    #[arg(
+        value_name = "ADDR",
+        required_unless_present = "all_drift",
+        conflicts_with = "all_drift"
+    )]
     pub addresses: Vec<Address>,
     /// Every declared resource that drifted.
     #[arg(long)]

@@ -393,14 +393,19 @@ fn accept_one(
     let mut drifted = Vec::new();
     leaves(Some(baseline), Some(live_cmp), String::new(), &mut drifted);
     let is_secret = |p: &str| {
-        d.sensitive.iter().any(|s| overlaps(p, s))
-            || kind.write_only.iter().any(|w| overlaps(p, w))
+        d.sensitive.iter().any(|s| overlaps(p, s)) || kind.write_only.iter().any(|w| overlaps(p, w))
     };
     let (secrets, accepted): (Vec<String>, Vec<String>) =
         drifted.into_iter().partition(|p| is_secret(p));
 
     let mut candidates = Vec::new();
-    differences(kind, Some(&d.spec), Some(live_raw), String::new(), &mut candidates);
+    differences(
+        kind,
+        Some(&d.spec),
+        Some(live_raw),
+        String::new(),
+        &mut candidates,
+    );
     let before = comparable(&d.spec);
     let mut spec = file_spec.clone();
     let mut written = Vec::new();
@@ -421,7 +426,10 @@ fn accept_one(
             String::new(),
             &mut moved,
         );
-        if !moved.iter().any(|m| accepted.iter().any(|a| overlaps(m, a))) {
+        if !moved
+            .iter()
+            .any(|m| accepted.iter().any(|a| overlaps(m, a)))
+        {
             // Nothing comparable moved (normalization absorbs it), or only
             // what is not drift: AWS's own form, or the file's unsynced
             // change.
@@ -439,7 +447,8 @@ fn accept_one(
                     let set = kind.sets.iter().any(|s| matches_pattern(s, &cand.pointer));
                     Value::Array(
                         keep_elements(ra, fa, la, |a, b| {
-                            a == b || (set && same_in_set(&comparable, &d.spec, &cand.pointer, a, b))
+                            a == b
+                                || (set && same_in_set(&comparable, &d.spec, &cand.pointer, a, b))
                         })
                         .into_iter()
                         .map(|e| e.unwrap_or_else(|j| literal(&la[j], &[], vars)))
@@ -759,7 +768,11 @@ fn placeholder_values(file: &str, resolved: &str) -> Vec<(String, String)> {
             }
         }
     }
-    if pos == resolved.len() { out } else { Vec::new() }
+    if pos == resolved.len() {
+        out
+    } else {
+        Vec::new()
+    }
 }
 
 /// Live's value as file text: `${` escaped as `$${`, and in strings the
@@ -792,7 +805,10 @@ fn literal(v: &Value, reuse: &[(String, String)], vars: &BTreeMap<String, Value>
         let mut out = String::new();
         let mut i = 0;
         while i < s.len() {
-            if let Some((val, ph)) = table.iter().find(|(val, _)| s[i..].starts_with(val.as_str())) {
+            if let Some((val, ph)) = table
+                .iter()
+                .find(|(val, _)| s[i..].starts_with(val.as_str()))
+            {
                 out.push_str(ph);
                 i += val.len();
                 continue;
@@ -824,7 +840,10 @@ mod tests {
     #[test]
     fn placeholders_keep_the_parts_whose_values_still_match() {
         assert_eq!(
-            placeholder_values("s3://${var.lake}/orders-${env}/", "s3://twh-lake/orders-dev/"),
+            placeholder_values(
+                "s3://${var.lake}/orders-${env}/",
+                "s3://twh-lake/orders-dev/"
+            ),
             vec![
                 ("twh-lake".to_string(), "${var.lake}".to_string()),
                 ("dev".to_string(), "${env}".to_string())
@@ -834,12 +853,19 @@ mod tests {
         assert!(placeholder_values("${env_var:PW}", "hunter2").is_empty());
         let reuse = placeholder_values("s3://${var.lake}/orders/", "s3://twh-lake/orders/");
         assert_eq!(
-            literal(&json!("s3://twh-lake/orders2/ ${x}"), &reuse, &BTreeMap::new()),
+            literal(
+                &json!("s3://twh-lake/orders2/ ${x}"),
+                &reuse,
+                &BTreeMap::new()
+            ),
             json!("s3://${var.lake}/orders2/ $${x}")
         );
-        let vars = [("bucket".to_string(), json!("lake-bucket")), ("b".to_string(), json!("la"))]
-            .into_iter()
-            .collect();
+        let vars = [
+            ("bucket".to_string(), json!("lake-bucket")),
+            ("b".to_string(), json!("la")),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(
             literal(&json!(["s3://lake-bucket/x", "la"]), &[], &vars),
             json!(["s3://${var.bucket}/x", "la"]),
@@ -852,7 +878,10 @@ mod tests {
         assert!(overlaps("/a/b", "/a"));
         assert!(overlaps("/a", "/a/b/0"));
         assert!(!overlaps("/ab", "/a"));
-        assert!(matches_pattern("/Permissions/*/Actions", "/Permissions/3/Actions"));
+        assert!(matches_pattern(
+            "/Permissions/*/Actions",
+            "/Permissions/3/Actions"
+        ));
         assert!(!matches_pattern("/Permissions/*/Actions", "/Permissions/3"));
     }
 }

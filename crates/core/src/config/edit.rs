@@ -112,8 +112,8 @@ impl Parser<'_> {
                             self.string()?;
                             let raw = std::str::from_utf8(&self.b[key_start..self.i])
                                 .map_err(|_| self.err("invalid UTF-8"))?;
-                            let key: String = serde_json::from_str(raw)
-                                .map_err(|_| self.err("invalid key"))?;
+                            let key: String =
+                                serde_json::from_str(raw).map_err(|_| self.err("invalid key"))?;
                             self.ws();
                             if self.b.get(self.i) != Some(&b':') {
                                 return Err(self.err("expected `:`"));
@@ -250,22 +250,35 @@ fn render(text: &str, node: &Node, old: &Value, new: &Value, style: &Style, out:
                     items.push(Item::New(Some(k), v));
                 }
             }
-            let spans: Vec<(usize, usize)> = members.iter().map(|(_, ks, v)| (*ks, v.end)).collect();
+            let spans: Vec<(usize, usize)> =
+                members.iter().map(|(_, ks, v)| (*ks, v.end)).collect();
             let containers: Vec<&str> = members
                 .iter()
                 .filter(|(_, _, v)| !matches!(v.body, Body::Scalar))
                 .map(|(_, _, v)| &text[v.start..v.end])
                 .collect();
-            container(text, node, &spans, &containers, &items, style, out, |i, v, out| {
-                let (_, ks, child) = &members[i];
-                out.push_str(&text[*ks..child.start]);
-                let old_child = old.get(&members[i].0).unwrap_or(&Value::Null);
-                render(text, child, old_child, v, style, out);
-            });
+            container(
+                text,
+                node,
+                &spans,
+                &containers,
+                &items,
+                style,
+                out,
+                |i, v, out| {
+                    let (_, ks, child) = &members[i];
+                    out.push_str(&text[*ks..child.start]);
+                    let old_child = old.get(&members[i].0).unwrap_or(&Value::Null);
+                    render(text, child, old_child, v, style, out);
+                },
+            );
         }
         (Body::Array(elems), Value::Array(oa), Value::Array(na)) if !elems.is_empty() => {
             let items: Vec<Item> = if oa.len() == na.len() {
-                na.iter().enumerate().map(|(i, v)| Item::Orig(i, v)).collect()
+                na.iter()
+                    .enumerate()
+                    .map(|(i, v)| Item::Orig(i, v))
+                    .collect()
             } else {
                 align(oa, na)
             };
@@ -275,9 +288,18 @@ fn render(text: &str, node: &Node, old: &Value, new: &Value, style: &Style, out:
                 .filter(|e| !matches!(e.body, Body::Scalar))
                 .map(|e| &text[e.start..e.end])
                 .collect();
-            container(text, node, &spans, &containers, &items, style, out, |i, v, out| {
-                render(text, &elems[i], &oa[i], v, style, out);
-            });
+            container(
+                text,
+                node,
+                &spans,
+                &containers,
+                &items,
+                style,
+                out,
+                |i, v, out| {
+                    render(text, &elems[i], &oa[i], v, style, out);
+                },
+            );
         }
         _ => {
             let multiline = text[node.start..node.end].contains('\n');
@@ -342,7 +364,10 @@ fn container<'v>(
     out: &mut String,
     mut orig: impl FnMut(usize, &'v Value, &mut String),
 ) {
-    let (open, close) = (&text[node.start..=node.start], &text[node.end - 1..node.end]);
+    let (open, close) = (
+        &text[node.start..=node.start],
+        &text[node.end - 1..node.end],
+    );
     if items.is_empty() {
         out.push_str(open);
         out.push_str(close);
@@ -464,7 +489,10 @@ mod tests {
     #[test]
     fn an_unchanged_document_is_byte_for_byte_the_same() {
         let text = "\u{feff}{ \"b\" :1,\"a\":[ 1,2 ],\n\n  \"c\": \"\\u00e9${var.x}\" }\n";
-        assert_eq!(rewrite(text, &serde_json::from_str(&text[3..]).unwrap()).unwrap(), text);
+        assert_eq!(
+            rewrite(text, &serde_json::from_str(&text[3..]).unwrap()).unwrap(),
+            text
+        );
     }
 
     #[test]
@@ -517,7 +545,10 @@ mod tests {
             }),
             "{\n  \"a\": 1\n}"
         );
-        assert_eq!(edit("{\"a\": {\"x\": 1}}", |v| v["a"] = json!({})), "{\"a\": {}}");
+        assert_eq!(
+            edit("{\"a\": {\"x\": 1}}", |v| v["a"] = json!({})),
+            "{\"a\": {}}"
+        );
     }
 
     #[test]
@@ -555,7 +586,10 @@ mod tests {
                 .unwrap()
                 .remove(0);
         });
-        assert!(out.contains("[\n      {\"Name\": \"total\", \"Type\": \"double\"}\n    ]"), "{out}");
+        assert!(
+            out.contains("[\n      {\"Name\": \"total\", \"Type\": \"double\"}\n    ]"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -582,7 +616,10 @@ mod tests {
     #[test]
     fn a_value_that_changes_type_is_written_in_the_style_it_had() {
         let text = "{\n  \"a\": \"${var.cols}\"\n}";
-        assert_eq!(edit(text, |v| v["a"] = json!([1, 2])), "{\n  \"a\": [1, 2]\n}");
+        assert_eq!(
+            edit(text, |v| v["a"] = json!([1, 2])),
+            "{\n  \"a\": [1, 2]\n}"
+        );
         let text = "{\n  \"a\": [\n    1\n  ]\n}";
         assert_eq!(
             edit(text, |v| v["a"] = json!({"b": 1})),
