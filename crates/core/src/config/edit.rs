@@ -490,7 +490,8 @@ mod tests {
     fn an_unchanged_document_is_byte_for_byte_the_same() {
         let text = "\u{feff}{ \"b\" :1,\"a\":[ 1,2 ],\n\n  \"c\": \"\\u00e9${var.x}\" }\n";
         assert_eq!(
-            rewrite(text, &serde_json::from_str(&text[3..]).unwrap()).unwrap(),
+            rewrite(text, &serde_json::from_str(&text[3..]).expect("test value"))
+                .expect("test value"),
             text
         );
     }
@@ -527,19 +528,19 @@ mod tests {
         let text = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3\n}";
         assert_eq!(
             edit(text, |v| {
-                v.as_object_mut().unwrap().shift_remove("c");
+                v.as_object_mut().expect("test value").shift_remove("c");
             }),
             "{\n  \"a\": 1,\n  \"b\": 2\n}"
         );
         assert_eq!(
             edit(text, |v| {
-                v.as_object_mut().unwrap().shift_remove("a");
+                v.as_object_mut().expect("test value").shift_remove("a");
             }),
             "{\n  \"b\": 2,\n  \"c\": 3\n}"
         );
         assert_eq!(
             edit(text, |v| {
-                let m = v.as_object_mut().unwrap();
+                let m = v.as_object_mut().expect("test value");
                 m.shift_remove("b");
                 m.shift_remove("c");
             }),
@@ -562,7 +563,9 @@ mod tests {
 ]}
 "#;
         let out = edit(text, |v| {
-            let cols = v["resources"][0]["spec"]["Columns"].as_array_mut().unwrap();
+            let cols = v["resources"][0]["spec"]["Columns"]
+                .as_array_mut()
+                .expect("test value");
             cols.insert(1, json!({"Name": "currency", "Type": "string"}));
             cols.push(json!({"Name": "paid_at", "Type": "timestamp"}));
         });
@@ -583,7 +586,7 @@ mod tests {
         let out = edit(text, |v| {
             v["resources"][0]["spec"]["Columns"]
                 .as_array_mut()
-                .unwrap()
+                .expect("test value")
                 .remove(0);
         });
         assert!(
