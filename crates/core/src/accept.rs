@@ -317,8 +317,14 @@ pub fn verify(proposal: &Proposal, next: &Plan) -> Result<(), Diagnostics> {
             .filter(|p| live.pointer(p) != file.pointer(p))
             .map(|p| format!("`{}`", display_path(p)))
             .collect();
-        if c.drifted && r.secrets_left.is_empty() {
-            wrong.push("(drift remains)".into());
+        if wrong.is_empty() && c.drifted && r.secrets_left.is_empty() {
+            diags.push(
+                Diagnostic::error(format!(
+                    "`{}`: after accepting, AWS would still differ from what state records for it; nothing was written",
+                    r.address
+                ))
+                .hint("run `twh diff` to see the drift, edit the file by hand, then `twh sync`; please report this with `twh diff`'s output"),
+            );
         }
         if !wrong.is_empty() {
             diags.push(
