@@ -890,4 +890,56 @@ mod tests {
         ));
         assert!(!matches_pattern("/Permissions/*/Actions", "/Permissions/3"));
     }
+
+    #[test]
+    fn only_drift_is_written_not_the_files_unsynced_change_nor_awss_own_forms() {
+        let kind = crate::kinds::kind("glue_crawler").expect("kind");
+        let file = json!({"Name": "c", "Role": "${ref:iam_role.r.arn}", "Schedule": "cron(0 2 * * ? *)",
+            "Description": "old", "Targets": {"S3Targets": [{"Path": "s3://${var.b}/x/"}]}});
+        let resolved = json!({"Name": "c", "Role": "arn:aws:iam::123456789012:role/service-role/r",
+            "Schedule": "cron(0 2 * * ? *)", "Description": "old",
+            "Targets": {"S3Targets": [{"Path": "s3://lake/x/"}]}});
+        // AWS's answer after the last sync: the role by name with its path,
+        // a default filled, the schedule the file had then.
+        let observed = json!({"Name": "c", "Role": "service-role/r", "Schedule": "cron(0 1 * * ? *)",
+            "Description": "old", "Targets": {"S3Targets": [{"Path": "s3://lake/x/", "Exclusions": []}]},
+            "SchemaChangePolicy": {"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DEPRECATE_IN_DATABASE"}});
+        let mut live = observed.clone();
+        live["Description"] = json!("set in the console");
+        let d = Desired {
+            addr: Address::new("glue_crawler", "c"),
+            kind,
+            spec: resolved.clone(),
+            sensitive: Vec::new(),
+            attributes: kind
+                .attributes(&resolved, "us-east-1", "123456789012")
+                .expect("attributes"),
+            lifecycle: Default::default(),
+            depends_on: Vec::new(),
+        };
+        let vars = [("b".to_string(), json!("lake"))].into_iter().collect();
+        let one = accept_one(
+            &d,
+            &file,
+            &normalize(kind, &observed),
+            &normalize(kind, &live),
+            &live,
+            &vars,
+            "salt",
+        );
+        let mut expected = file.clone();
+        expected["Description"] = json!("set in the console");
+        assert_eq!(one.spec, expected);
+        assert_eq!(
+            one.written,
+            vec![("/Description".to_string(), FieldChange::Changed)]
+        );
+        // State: the accepted field is applied; the file's new schedule is
+        // still not, so it stays pending.
+        let mut applied_raw = resolved.clone();
+        applied_raw["Schedule"] = json!("cron(0 1 * * ? *)");
+        let applied = one.applied_from(&normalize(kind, &applied_raw), &normalize(kind, &live));
+        assert_eq!(applied["Description"], "set in the console");
+        assert_eq!(applied["Schedule"], "cron(0 1 * * ? *)");
+    }
 }
