@@ -311,7 +311,7 @@ pub fn verify(proposal: &Proposal, next: &Plan) -> Result<(), Diagnostics> {
         let (Some(live), Some(file)) = (&c.live_cmp, &c.applied) else {
             continue;
         };
-        let mut wrong: Vec<String> = r
+        let wrong: Vec<String> = r
             .drifted
             .iter()
             .filter(|p| live.pointer(p) != file.pointer(p))
