@@ -10,7 +10,7 @@
 
 pub mod cli;
 
-pub use twh_core::{addr, apply, config, diag, graph, kinds, plan, report, secret, spec};
+pub use twh_core::{accept, addr, apply, config, diag, graph, kinds, plan, report, secret, spec};
 pub use twh_extract as extract;
 
 /// The Provider trait and the in-memory provider (`twh-core`) with the AWS

@@ -221,6 +221,7 @@ fn help_teaches_with_examples() {
         "check",
         "purge",
         "reset",
+        "accept",
     ] {
         let o = Command::cargo_bin("twh")
             .expect("bin")

@@ -107,6 +107,36 @@ pub enum Command {
         after_help = "Examples:\n  twh sync\n  twh sync --env production --auto-approve\n  twh sync --target glue_crawler.orders\n  twh diff --env production --out plan.json && twh sync --env production plan.json"
     )]
     Sync(SyncArgs),
+    /// Keep changes made in AWS (console, CLI, SDK): write the live values into the resource files.
+    ///
+    /// For each named resource (or every drifted one with --all-drift),
+    /// the fields `twh diff` shows as drifted are written into the file that
+    /// declares the resource, in place: the rest of the file, its layout,
+    /// indentation and key order stay as they are, and `${var...}`,
+    /// `${ref:...}` and `${cfn:...}` placeholders stay wherever their values
+    /// still match. State records the accepted values (as `terraform apply
+    /// -refresh-only` would), so the next `twh diff` is clean; AWS is not
+    /// changed. Review the result with `git diff` and commit it.
+    ///
+    /// Never written: secrets (`${env_var:...}` values and write-only
+    /// fields such as a data source's Credentials: a changed one is named
+    /// and stays drift), fields in `lifecycle.ignore_changes` and fields
+    /// twh leaves to AWS (crawler statistics...), and what AWS fills or
+    /// rewrites by itself (a server default, a reformatted SQL, a role read
+    /// back with its path): the plan already expects those and they are
+    /// not drift. A field the file does not declare is added when it
+    /// drifted (someone set it), so the file alone describes the resource.
+    ///
+    /// Before writing anything, accept plans again with the new files and
+    /// state and checks that the accepted resources come out clean; if not,
+    /// nothing is written. A resource deleted outside twh cannot be
+    /// accepted (remove it from the files and `twh state rm` it instead).
+    /// Prints each field written as FILE:LINE. Exit 0: written (or nothing
+    /// to accept); 1: an error, nothing written.
+    #[command(
+        after_help = "Examples:\n  twh diff                                  # exit 2: glue_crawler.orders drifted\n  twh accept glue_crawler.orders            # writes the live Schedule into its file\n  git diff && twh diff                      # review; exit 0\n  twh accept --all-drift --dry-run         # every drifted resource, as a diff, nothing written\n  twh accept --all-drift --env production"
+    )]
+    Accept(AcceptArgs),
     /// Bring live resources made by hand under twh: writes resource files and records them in state.
     ///
     /// Works for every kind twh manages (glue_database, glue_table,
@@ -285,6 +315,26 @@ pub struct SyncArgs {
     /// How many resources to change at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// Wait this long for another run's lock before failing (e.g. `30s`).
+    #[arg(long, default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// Resources whose drift to keep (`glue_crawler.orders`).
+    #[arg(
+        value_name = "ADDR",
+        required_unless_present = "all_drift",
+        conflicts_with = "all_drift"
+    )]
+    pub addresses: Vec<Address>,
+    /// Every declared resource that drifted.
+    #[arg(long)]
+    pub all_drift: bool,
+    /// Print the changes to the files as a diff; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Wait this long for another run's lock before failing (e.g. `30s`).
     #[arg(long, default_value = "0s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,

@@ -3,6 +3,7 @@
 //! 1 error). The only module that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod accept;
 pub mod args;
 mod import;
 mod ops;
@@ -100,6 +101,7 @@ async fn run(cli: Cli) -> u8 {
         Command::Validate => validate(g),
         Command::Diff(a) => diff(g, a).await,
         Command::Sync(a) => sync::sync(g, a).await,
+        Command::Accept(a) => accept::accept(g, a).await,
         Command::State(c) => state_cmd(g, c).await,
         Command::Import {
             kind,

@@ -8,6 +8,7 @@
 //! backend and of the operator commands' calls are in crate `twh-aws`;
 //! [`provider::memory`] implements every kind in-process for tests.
 
+pub mod accept;
 pub mod addr;
 pub mod apply;
 pub mod config;

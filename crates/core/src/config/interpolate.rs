@@ -98,10 +98,18 @@ impl Placeholder {
     }
 }
 
+/// A run of a string: literal text (with `$${` still escaped) or a
+/// placeholder.
 #[derive(Debug, Clone, PartialEq)]
-enum Piece {
+pub enum Piece {
     Lit(String),
     Ph(Placeholder),
+}
+
+/// A string's literal runs and placeholders, in order; `Err` for a string
+/// that is not valid interpolation.
+pub fn split(s: &str) -> Result<Vec<Piece>, String> {
+    pieces(s)
 }
 
 /// Splits a string into literal text and placeholders. `$${` stays literal

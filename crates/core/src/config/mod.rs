@@ -3,6 +3,7 @@
 //! no AWS call. Returns every problem at once as [`Diagnostics`], each placed
 //! at its file, line and column.
 
+pub mod edit;
 pub mod environment;
 mod files;
 pub mod interpolate;

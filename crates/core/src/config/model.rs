@@ -151,6 +151,18 @@ impl Sources {
             .collect()
     }
 
+    /// The text of a file read, by its path relative to the repository.
+    pub fn text(&self, file: &Path) -> Option<&str> {
+        self.files.get(file).map(|(t, _)| t.as_str())
+    }
+
+    /// Every file read, by its path relative to the repository, sorted.
+    pub fn paths(&self) -> Vec<&Path> {
+        let mut v: Vec<&Path> = self.files.keys().map(PathBuf::as_path).collect();
+        v.sort();
+        v
+    }
+
     /// The location of `pointer` in `file` (of the member's key if `at_key`).
     pub fn locate(&self, file: &Path, pointer: &str, at_key: bool) -> Location {
         let (line, column) = self

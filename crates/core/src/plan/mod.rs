@@ -141,6 +141,11 @@ pub struct Change {
     /// view's SQL): the views that read it must be re-created.
     #[serde(skip)]
     pub reshapes: bool,
+    /// What drift is measured against (comparable): AWS's answer after the
+    /// last apply, or what was applied when there is none. `twh accept`
+    /// reads the drifted fields from it and `live_cmp`.
+    #[serde(skip)]
+    pub baseline: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -472,6 +477,7 @@ pub async fn plan(
             live_raw: live_v.cloned(),
             live_cmp: live_v.map(|l| normalize(kind, l)),
             reshapes: false,
+            baseline: None,
         });
     }
     stale_views(&mut changes, cfg);
@@ -691,6 +697,7 @@ fn compare(
         live_raw: live.cloned(),
         live_cmp,
         reshapes,
+        baseline: baseline.cloned(),
     }
 }
 
