@@ -10,7 +10,8 @@ from the emulator's venv). What is proved:
   on the memory provider (create, update, no change, a stale saved plan,
   a held lock), and every JSON document held by the insta snapshots
   (tests/snapshots/*.json.snap: replace, delete, drift, unmanaged, stored by
-  AWS as, refused plans);
+  AWS as, refused plans), and a diff and sync through the real AWS provider
+  against the emulator `.ci/run` starts;
 - the schemas are strict: a document with a member removed, added, of the
   wrong type or of another format version fails, naming it.
 """
@@ -21,6 +22,7 @@ import os
 import pathlib
 import subprocess
 import tempfile
+import uuid
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -142,6 +144,49 @@ def outputs():
              "created": "2026-01-01T00:00:00Z"}))
         docs["sync: lock held"] = (RESULT, twh(root, "sync", "-y", "--output", "json", code=1))
     return docs
+
+
+@pytest.fixture(scope="module")
+def emulator_outputs():
+    """The same documents from the real AWS provider, against the project's
+    AWS emulator when `.ci/run` started one (`TWH_EMULATOR_URL`)."""
+    url = os.environ.get("TWH_EMULATOR_URL")
+    if not url:
+        pytest.skip("no emulator (TWH_EMULATOR_URL); .ci/run starts one")
+    env_name = "schema" + uuid.uuid4().hex[:8]
+    docs = {}
+    with tempfile.TemporaryDirectory() as d:
+        root = pathlib.Path(d)
+        write(root, f"resources/environments/{env_name}.json",
+              {"region": "us-east-1", "variables": {}, "state": {"backend": "local"}})
+        write(root, "resources/glue.json", {"resources": [
+            {"type": "glue_database", "name": "wh", "spec": {"DatabaseInput": {"Name": "wh_${env}"}}},
+            {"type": "glue_table", "name": "orders", "spec": {
+                "DatabaseName": "${ref:glue_database.wh.name}",
+                "TableInput": {"Name": "orders", "TableType": "EXTERNAL_TABLE",
+                               "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "string"}],
+                                                     "Location": "s3://lake/orders/"}}}}]})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TWH_")}
+        env.update({"AWS_ENDPOINT_URL": url, "AWS_REGION": "us-east-1", "NO_COLOR": "1"})
+        env.setdefault("AWS_ACCESS_KEY_ID", "testing")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+
+        def run(*args, code):
+            out = subprocess.run([TWH, *args, "--env", env_name, "--no-progress", "--output", "json"],
+                                 cwd=root, env=env, capture_output=True, text=True)
+            assert out.returncode == code, f"twh {' '.join(args)}: exit {out.returncode}\n{out.stdout}{out.stderr}"
+            return json.loads(out.stdout)
+
+        docs["diff: create"] = (PLAN, run("diff", code=2))
+        docs["sync: create"] = (RESULT, run("sync", "-y", code=0))
+        docs["diff: after"] = (PLAN, run("diff", code=0))
+    return docs
+
+
+def test_emulator_outputs_validate(emulator_outputs):
+    for what, (schema, doc) in emulator_outputs.items():
+        assert_valid(schema, doc, what)
+    assert emulator_outputs["sync: create"][1]["result"]["applied"] == ["glue_database.wh", "glue_table.orders"]
 
 
 def test_real_outputs_validate(outputs):
