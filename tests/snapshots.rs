@@ -539,6 +539,19 @@ fn markdown_longer_than_a_comment_is_cut_between_resources() {
         "{} vs {first_left_out}",
         listed[0]
     );
+
+    // A list longer than its room ends with a count of the rest.
+    let small = md(&["--markdown-limit", "3000"]);
+    assert!(small.len() <= 3000, "{}", small.len());
+    let (shown, note) = small.split_once("\n---\n").expect("the note");
+    let kept = shown.matches("<details>").count();
+    let listed = note.lines().filter(|l| l.starts_with("- `")).count();
+    let more: usize = note
+        .lines()
+        .find_map(|l| l.strip_prefix("- and ")?.strip_suffix(" more")?.parse().ok())
+        .expect("- and N more");
+    assert!(listed > 0 && more > 0, "{note}");
+    assert_eq!(kept + listed + more, total, "{note}");
 }
 
 /// The note itself, on a small plan cut to a small limit.
