@@ -548,7 +548,12 @@ fn markdown_longer_than_a_comment_is_cut_between_resources() {
     let listed = note.lines().filter(|l| l.starts_with("- `")).count();
     let more: usize = note
         .lines()
-        .find_map(|l| l.strip_prefix("- and ")?.strip_suffix(" more")?.parse().ok())
+        .find_map(|l| {
+            l.strip_prefix("- and ")?
+                .strip_suffix(" more")?
+                .parse()
+                .ok()
+        })
         .expect("- and N more");
     assert!(listed > 0 && more > 0, "{note}");
     assert_eq!(kept + listed + more, total, "{note}");
@@ -565,4 +570,38 @@ fn markdown_cut_note() {
     );
     assert!(o.stdout.len() <= 1500, "{}", o.stdout.len());
     snap(&repo, "markdown_cut_note", &o);
+}
+
+// --- The published schemas of the JSON documents ---------------------------------
+
+/// `docs/schema/*.schema.json` name the format versions this twh prints (the
+/// schemas themselves are checked against real outputs by
+/// tests/schema/test_output_schema.py, which `.ci/run` runs).
+#[test]
+fn published_schemas_name_the_current_format_versions() {
+    let schema = |name: &str| -> Value {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/schema")
+            .join(name);
+        serde_json::from_str(&std::fs::read_to_string(&p).expect("schema")).expect("schema json")
+    };
+    let version = |s: &Value| s["properties"]["format_version"]["const"].clone();
+    let repo = Repo::new();
+    repo.small_estate();
+    let printed = |args: &[&str]| -> Value {
+        let o = twh(&repo, args);
+        serde_json::from_slice::<Value>(&o.stdout).expect("json")["format_version"].clone()
+    };
+    assert_eq!(
+        version(&schema("plan.schema.json")),
+        json!(twh::plan::FORMAT_VERSION)
+    );
+    assert_eq!(
+        version(&schema("plan.schema.json")),
+        printed(&["diff", "--output", "json"])
+    );
+    assert_eq!(
+        version(&schema("result.schema.json")),
+        printed(&["sync", "-y", "--output", "json"])
+    );
 }
