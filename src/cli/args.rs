@@ -286,6 +286,12 @@ pub struct PlanArgs {
     /// Limit the plan to these resources and what they depend on.
     #[arg(long = "target", value_name = "ADDR")]
     pub targets: Vec<Address>,
+    /// With --output markdown: cut the plan to at most N characters, between
+    /// resource sections, with a note listing what was left out and where
+    /// the whole plan is. The default is what a GitHub pull-request comment
+    /// holds; 0 never cuts.
+    #[arg(long, value_name = "N", default_value_t = crate::plan::render::COMMENT_LIMIT)]
+    pub markdown_limit: usize,
 }
 
 #[derive(Debug, Args)]

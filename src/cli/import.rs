@@ -14,10 +14,10 @@ use crate::kinds::normalize::normalize;
 use crate::kinds::{self, KindDef};
 use crate::plan::resolve::Desired;
 use crate::plan::state_record;
-use crate::state::{LockInfo, ResourceStatus, StateFile};
+use crate::state::{ResourceStatus, StateFile};
 
-/// Imports `ids` of `kind` (every live one with `all`). Returns how many
-/// were imported.
+/// Imports `ids` of `kind` (every live one with `all`), under the state
+/// lock the caller holds. Returns how many were imported.
 pub async fn import(
     g: &Global,
     cfg: &Config,
@@ -39,15 +39,8 @@ pub async fn import(
     } else {
         ids.to_vec()
     };
-    let lock = LockInfo::new("import");
-    ctx.backend.lock(&lock).await.map_err(|e| e.to_string())?;
     let workgroup = view_workgroup(cfg, workgroup);
-    let result = import_locked(g, cfg, ctx, kind, &ids, &workgroup).await;
-    ctx.backend
-        .unlock(&lock.id)
-        .await
-        .map_err(|e| e.to_string())?;
-    result
+    import_locked(g, cfg, ctx, kind, &ids, &workgroup).await
 }
 
 async fn import_locked(

@@ -184,7 +184,7 @@ async fn diff(g: &Global, a: &args::DiffArgs) -> u8 {
             return ERROR;
         }
     };
-    print_plan(g, &plan, true);
+    print_plan(g, &plan, true, &a.plan, a.out.as_deref());
     if plan.errors.has_errors() {
         report(&plan.errors, &NoSources);
         if let Some(out) = &a.out {
@@ -219,10 +219,33 @@ async fn diff(g: &Global, a: &args::DiffArgs) -> u8 {
 
 /// Prints the plan; with `-v`, the calls it took (for `diff` the whole run;
 /// `sync` prints its own count at the end, see `sync`).
-fn print_plan(g: &Global, plan: &plan::Plan, show_calls: bool) {
+/// Markdown is cut to `a.markdown_limit`, its note pointing at `saved` (the
+/// `--out` file) when there is one.
+fn print_plan(
+    g: &Global,
+    plan: &plan::Plan,
+    show_calls: bool,
+    a: &args::PlanArgs,
+    saved: Option<&std::path::Path>,
+) {
     let out = match g.output {
         Output::Json => render::json(plan),
-        Output::Markdown => render::markdown(plan),
+        Output::Markdown => {
+            let every_diff = format!(
+                "`twh diff --env {}` prints every diff (`--output markdown --markdown-limit 0`: all of this Markdown).",
+                g.env
+            );
+            let full = match saved {
+                Some(p) => format!(
+                    "The whole plan is saved in `{}` (`twh sync --env {} {}` applies exactly it); {every_diff}",
+                    p.display(),
+                    g.env,
+                    p.display()
+                ),
+                None => every_diff,
+            };
+            render::markdown_within(plan, a.markdown_limit, &full)
+        }
         Output::Text => render::human(
             plan,
             render::Style {
@@ -265,10 +288,24 @@ pub(crate) fn lock_error(e: &StateError) -> u8 {
     }
 }
 
+/// The state backend of `g.env` for the commands that read no resource
+/// file; a bad or missing environment file is reported as `twh validate`
+/// reports it, once.
+async fn env_backend(g: &Global) -> Result<std::sync::Arc<dyn state::Backend>, u8> {
+    let (parsed, sources, diags) = config::load_environment(&g.dir, &g.env);
+    let Some(env) = parsed else {
+        report(&diags, &sources);
+        return Err(ERROR);
+    };
+    setup::state_backend(g, &env)
+        .await
+        .map_err(|e| fail(e, None))
+}
+
 async fn state_cmd(g: &Global, c: &StateCommand) -> u8 {
-    let backend = match setup::state_backend(g, None).await {
+    let backend = match env_backend(g).await {
         Ok(b) => b,
-        Err(e) => return fail(e, None),
+        Err(code) => return code,
     };
     if let StateCommand::Push(a) = c {
         return state_push(g, backend.as_ref(), a).await;
@@ -519,7 +556,19 @@ async fn import_cmd(
             None,
         );
     }
-    match import::import(g, &cfg, &ctx, kind, ids, all, workgroup).await {
+    // Taken here, so that a held lock is reported as sync reports it.
+    let lock = LockInfo::new("import");
+    if let Err(e) = ctx.backend.lock(&lock).await {
+        return lock_error(&e);
+    }
+    let result = import::import(g, &cfg, &ctx, kind, ids, all, workgroup).await;
+    if let Err(e) = ctx.backend.unlock(&lock.id).await {
+        return fail(
+            format!("could not release the state lock: {e}"),
+            Some(format!("remove it with `twh force-unlock {}`", lock.id)),
+        );
+    }
+    match result {
         Ok(n) => {
             if !g.quiet {
                 eprintln!(
@@ -534,9 +583,9 @@ async fn import_cmd(
 }
 
 async fn force_unlock(g: &Global, id: &str) -> u8 {
-    let backend = match setup::state_backend(g, None).await {
+    let backend = match env_backend(g).await {
         Ok(b) => b,
-        Err(e) => return fail(e, None),
+        Err(code) => return code,
     };
     match backend.unlock(id).await {
         Ok(()) => {

@@ -87,7 +87,7 @@ impl Context {
                 g.env, providers.identity.account
             ));
         }
-        let backend = state_backend(g, Some(&env)).await?;
+        let backend = state_backend(g, &env).await?;
         Ok(Self {
             providers,
             backend,
@@ -96,25 +96,8 @@ impl Context {
     }
 }
 
-/// The state backend of `g.env`, reading its environment file if not given.
-pub async fn state_backend(
-    g: &Global,
-    env: Option<&Environment>,
-) -> Result<Arc<dyn Backend>, String> {
-    let read;
-    let env = match env {
-        Some(e) => e,
-        None => {
-            // The same reader and diagnostics as `twh validate` uses.
-            let (parsed, sources, diags) = crate::config::load_environment(&g.dir, &g.env);
-            read = parsed.ok_or_else(|| {
-                crate::diag::render(&diags, &sources, false)
-                    .trim_end()
-                    .to_string()
-            })?;
-            &read
-        }
-    };
+/// The state backend the environment file `env` names.
+pub async fn state_backend(g: &Global, env: &Environment) -> Result<Arc<dyn Backend>, String> {
     match &env.state {
         StateBackend::Local => Ok(Arc::new(LocalBackend::new(&g.dir.join("state"), &g.env))),
         StateBackend::S3 {

@@ -205,7 +205,7 @@ async fn sync_locked(
     if g.output == Output::Json {
         outcome.plan = serde_json::to_value(&plan).ok();
     } else {
-        print_plan(g, &plan, false);
+        print_plan(g, &plan, false, &a.plan, None);
     }
     if plan.errors.has_errors() {
         report(&plan.errors, &NoSources);

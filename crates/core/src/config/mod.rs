@@ -169,8 +169,11 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
         }
     }
 
-    // Phase one interpolation, then validation of each spec.
+    // Phase one interpolation, then validation of each spec. Without a
+    // readable environment file (already an error) every `${var.NAME}` would
+    // be one more "undefined variable": they are left as they are instead.
     let env_name = env.to_string();
+    let env_read = cfg.env.is_some();
     for r in &mut cfg.resources {
         let spec_ptr = format!("{}/spec", r.origin.pointer);
         let mut issues = Vec::new();
@@ -181,7 +184,7 @@ pub fn load_inputs(env: &str, inputs: Inputs, opts: &LoadOptions) -> (Config, Di
             "",
             &mut |p| match p {
                 Placeholder::Env => Some(Ok(Value::String(env_name.clone()))),
-                Placeholder::Var(n) => Some(var_value(&vars, n, &env_name)),
+                Placeholder::Var(n) => env_read.then(|| var_value(&vars, n, &env_name)),
                 Placeholder::EnvVar(n) => {
                     if std::env::var_os(n).is_none() {
                         secret_warnings.push(n.clone());

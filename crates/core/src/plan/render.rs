@@ -184,13 +184,89 @@ pub fn json(plan: &Plan) -> String {
     serde_json::to_string_pretty(plan).unwrap_or_default()
 }
 
-/// A Markdown rendering for pull-request comments.
+/// What a GitHub pull-request comment holds at most (its API refuses a
+/// longer body: "Body is too long (maximum is 65536 characters)").
+pub const COMMENT_LIMIT: usize = 65_536;
+
+/// A Markdown rendering for pull-request comments, whole.
 pub fn markdown(plan: &Plan) -> String {
-    let mut out = format!(
+    let (head, sections) = markdown_parts(plan);
+    let mut out = head;
+    for s in sections {
+        out.push_str(&s.body);
+    }
+    out
+}
+
+/// The Markdown plan in at most `limit` bytes (so at most `limit`
+/// characters; 0: no limit). When the whole plan is longer, it is cut
+/// between resource sections, never inside a diff: the first sections that
+/// fit are kept whole, then a note says that the plan was cut, lists the
+/// resources left out (as many as fit), and says where the whole plan is
+/// (`full_plan`, Markdown, e.g. the saved plan's path).
+pub fn markdown_within(plan: &Plan, limit: usize, full_plan: &str) -> String {
+    let (head, sections) = markdown_parts(plan);
+    let whole = head.len() + sections.iter().map(|s| s.body.len()).sum::<usize>();
+    if limit == 0 || whole <= limit {
+        let mut out = head;
+        for s in sections {
+            out.push_str(&s.body);
+        }
+        return out;
+    }
+    let n = sections.len();
+    let note = |shown: usize| {
+        format!(
+            "\n---\n\n**This plan was cut to fit a pull-request comment ({limit} characters).** \
+             {shown} of {n} changed resources are shown above with their diffs; the other {} \
+             are listed here without them. {full_plan}\n\n",
+            n - shown
+        )
+    };
+    let lines: Vec<&str> = sections.iter().map(|s| s.line.as_str()).collect();
+    let more = |k: usize| format!("- and {k} more\n");
+    // The note at its longest (numbers at their widest), the list given at
+    // most a quarter of what is left: the diffs are what a reviewer reads.
+    let fixed = note(n).len() + more(n).len();
+    let room = limit.saturating_sub(head.len() + fixed);
+    let list_room = (lines.iter().map(|l| l.len()).sum::<usize>()).min(room / 4);
+    let mut out = head;
+    let mut shown = 0;
+    for s in &sections {
+        if out.len() + s.body.len() > limit.saturating_sub(fixed + list_room) {
+            break;
+        }
+        out.push_str(&s.body);
+        shown += 1;
+    }
+    out.push_str(&note(shown));
+    let rest = &lines[shown..];
+    for (i, line) in rest.iter().enumerate() {
+        // Room is always kept for "and K more" in place of what follows.
+        let left = rest.len() - i;
+        if out.len() + line.len() + more(left).len() > limit {
+            out.push_str(&more(left));
+            break;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// One resource's part of the Markdown plan, and its one-line form for the
+/// list of what a cut plan leaves out.
+struct Section {
+    body: String,
+    line: String,
+}
+
+fn markdown_parts(plan: &Plan) -> (String, Vec<Section>) {
+    let head = format!(
         "### twh plan for `{}`\n\n{}\n",
         plan.env,
         summary_line(plan)
     );
+    let mut sections = Vec::new();
     for c in plan
         .changes
         .iter()
@@ -201,13 +277,12 @@ pub fn markdown(plan: &Plan) -> String {
             .as_ref()
             .map(|old| format!(" (moved from <code>{old}</code>)"))
             .unwrap_or_default();
-        let _ = write!(
-            out,
-            "\n<details><summary><code>{} {}</code> {}{moved}{}</summary>\n\n",
+        let drifted = if c.drifted { " (drifted)" } else { "" };
+        let mut out = format!(
+            "\n<details><summary><code>{} {}</code> {}{moved}{drifted}</summary>\n\n",
             c.action.symbol(),
             c.address,
             c.action.word(),
-            if c.drifted { " (drifted)" } else { "" }
         );
         if !c.unmanaged.is_empty() {
             let _ = write!(
@@ -227,6 +302,18 @@ pub fn markdown(plan: &Plan) -> String {
                 .context_radius(3)
         );
         out.push_str("```\n</details>\n");
+        let moved = c
+            .moved_from
+            .as_ref()
+            .map(|old| format!(" (moved from `{old}`)"))
+            .unwrap_or_default();
+        let line = format!(
+            "- `{} {}` {}{moved}{drifted}\n",
+            c.action.symbol(),
+            c.address,
+            c.action.word()
+        );
+        sections.push(Section { body: out, line });
     }
-    out
+    (head, sections)
 }
