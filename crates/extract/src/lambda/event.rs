@@ -43,7 +43,7 @@ pub fn run_args(event: &Value) -> Result<RunArgs, EventError> {
             let names: Vec<String> = known.iter().map(|(n, _)| n.replace('-', "_")).collect();
             let near = names
                 .iter()
-                .min_by(|a, b| strsim_cmp(key, a).total_cmp(&strsim_cmp(key, b)))
+                .max_by(|a, b| strsim_cmp(key, a).total_cmp(&strsim_cmp(key, b)))
                 .filter(|n| strsim_cmp(key, n) > 0.7)
                 .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
@@ -193,7 +193,7 @@ mod tests {
         let msg = |v: Value| run_args(&v).err().map(|e| e.0).unwrap_or_default();
         assert!(msg(json!([1])).contains("must be a JSON object"), "{}", msg(json!([1])));
         let typo = msg(json!({"sink": "./l", "sorce": "stripe"}));
-        assert!(typo.contains("unknown key `sorce`") && typo.contains("`source`"), "{typo}");
+        assert!(typo.contains("unknown key `sorce` in the event (did you mean `source`?)"), "{typo}");
         let bad = msg(json!({"sink": "./l", "source": "paypal"}));
         assert!(bad.contains("paypal"), "{bad}");
         let nested = msg(json!({"sink": {"bucket": "b"}}));
