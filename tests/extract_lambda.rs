@@ -198,7 +198,10 @@ async fn a_scheduled_event_lands_every_record() {
     assert_eq!(ids, s.expected_charges());
     assert_eq!(r["summary"]["records"], ids.len());
     let log = log_of(child).await;
-    assert!(!log.contains(fake::STRIPE_KEY), "the key was logged:\n{log}");
+    assert!(
+        !log.contains(fake::STRIPE_KEY),
+        "the key was logged:\n{log}"
+    );
 }
 
 #[tokio::test]
@@ -240,7 +243,9 @@ async fn a_run_cut_by_the_deadline_resumes_next_time_exactly_once() {
     assert_eq!(r["status"], "partial", "{r:#}");
     assert!(a.before_deadline, "stopped after the deadline");
     assert!(
-        r["message"].as_str().is_some_and(|m| m.contains("next invocation resumes")),
+        r["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("next invocation resumes")),
         "{r:#}"
     );
     let (after_first, dups) = s.landed_charges().await;
@@ -281,7 +286,10 @@ async fn a_bad_event_is_an_invocation_error_and_the_runtime_goes_on() {
     typo["sorce"] = typo["source"].take();
     typo.as_object_mut().map(|m| m.remove("source"));
     for (event, wanted) in [
-        (typo, "unknown key `sorce` in the event (did you mean `source`?)"),
+        (
+            typo,
+            "unknown key `sorce` in the event (did you mean `source`?)",
+        ),
         (json!(["stripe"]), "the event must be a JSON object"),
         (
             json!({"source": "paypal", "sink": "s3://b/raw"}),
@@ -316,8 +324,14 @@ async fn a_wrong_secret_arn_is_a_credentials_error_naming_it() {
     assert_eq!(e["errorType"], "CredentialsError", "{e:#}");
     let msg = e["errorMessage"].as_str().unwrap_or_default();
     assert!(msg.contains(&wrong), "{msg}");
-    assert!(msg.contains("ResourceNotFound") || msg.contains("can't find"), "{msg}");
-    assert!(msg.contains("secretsmanager:GetSecretValue"), "the hint: {msg}");
+    assert!(
+        msg.contains("ResourceNotFound") || msg.contains("can't find"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("secretsmanager:GetSecretValue"),
+        "the hint: {msg}"
+    );
     let (ids, _) = s.landed_charges().await;
     assert!(ids.is_empty(), "nothing may land without credentials");
     drop(child);

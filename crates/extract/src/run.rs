@@ -282,19 +282,26 @@ async fn run_stream(
                 }
                 (_, _) => {
                     let ts = settings.ticketsauce.clone();
-                    drive::<CheckinCursor, _, _>(&ctx, sink, store, ws, stop_at, |writer, cursor| {
-                        let ctx = ctx.clone();
-                        async move {
-                            TicketsauceStream {
-                                api,
-                                ctx: &ctx,
-                                writer,
-                                settings: &ts,
+                    drive::<CheckinCursor, _, _>(
+                        &ctx,
+                        sink,
+                        store,
+                        ws,
+                        stop_at,
+                        |writer, cursor| {
+                            let ctx = ctx.clone();
+                            async move {
+                                TicketsauceStream {
+                                    api,
+                                    ctx: &ctx,
+                                    writer,
+                                    settings: &ts,
+                                }
+                                .run_checkins(cursor)
+                                .await
                             }
-                            .run_checkins(cursor)
-                            .await
-                        }
-                    })
+                        },
+                    )
                     .await
                 }
             }

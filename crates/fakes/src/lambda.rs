@@ -164,9 +164,11 @@ impl FakeRuntimeApi {
         let until = tokio::time::Instant::now() + wait;
         loop {
             let changed = self.shared.changed.notified();
-            let seen = self.shared.inner.lock().is_ok_and(|g| {
-                g.running.contains_key(id) || g.answered.contains_key(id)
-            });
+            let seen = self
+                .shared
+                .inner
+                .lock()
+                .is_ok_and(|g| g.running.contains_key(id) || g.answered.contains_key(id));
             if seen {
                 return true;
             }
@@ -215,7 +217,10 @@ async fn next(State(s): State<Arc<Shared>>) -> Response {
             for (name, value) in [
                 ("lambda-runtime-aws-request-id", q.id),
                 ("lambda-runtime-deadline-ms", unix_ms(deadline).to_string()),
-                ("lambda-runtime-invoked-function-arn", FUNCTION_ARN.to_owned()),
+                (
+                    "lambda-runtime-invoked-function-arn",
+                    FUNCTION_ARN.to_owned(),
+                ),
                 (
                     "lambda-runtime-trace-id",
                     "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1"

@@ -31,8 +31,8 @@ use args::{Cli, Command, RunArgs};
 pub fn main() -> ExitCode {
     // Lambda starts `bootstrap` without arguments, with the Runtime API's
     // address in the environment: that is `twh-extract lambda`.
-    let lambda_start = std::env::args_os().len() == 1
-        && std::env::var_os(env::AWS_LAMBDA_RUNTIME_API).is_some();
+    let lambda_start =
+        std::env::args_os().len() == 1 && std::env::var_os(env::AWS_LAMBDA_RUNTIME_API).is_some();
     let cli = if lambda_start {
         Cli::parse_from(["twh-extract", "lambda"])
     } else {

@@ -126,7 +126,10 @@ fn run_options() -> Vec<(String, bool)> {
         .filter(|a| !a.is_global_set() && !a.is_hide_set())
         .filter_map(|a| {
             let long = a.get_long()?;
-            if matches!(long, "help" | "version" | "quiet" | "verbose" | "no-progress") {
+            if matches!(
+                long,
+                "help" | "version" | "quiet" | "verbose" | "no-progress"
+            ) {
                 return None;
             }
             Some((long.to_owned(), a.get_action().takes_values()))
@@ -185,19 +188,32 @@ mod tests {
             "detail": {"source": "ticketsauce", "sink": "./lake"}
         }))
         .expect("valid");
-        assert_eq!((a.source.as_str(), a.sink.as_str()), ("ticketsauce", "./lake"));
+        assert_eq!(
+            (a.source.as_str(), a.sink.as_str()),
+            ("ticketsauce", "./lake")
+        );
     }
 
     #[test]
     fn bad_events_say_what_is_wrong() {
         let msg = |v: Value| run_args(&v).err().map(|e| e.0).unwrap_or_default();
-        assert!(msg(json!([1])).contains("must be a JSON object"), "{}", msg(json!([1])));
+        assert!(
+            msg(json!([1])).contains("must be a JSON object"),
+            "{}",
+            msg(json!([1]))
+        );
         let typo = msg(json!({"sink": "./l", "sorce": "stripe"}));
-        assert!(typo.contains("unknown key `sorce` in the event (did you mean `source`?)"), "{typo}");
+        assert!(
+            typo.contains("unknown key `sorce` in the event (did you mean `source`?)"),
+            "{typo}"
+        );
         let bad = msg(json!({"sink": "./l", "source": "paypal"}));
         assert!(bad.contains("paypal"), "{bad}");
         let nested = msg(json!({"sink": {"bucket": "b"}}));
-        assert!(nested.contains("`sink`") && nested.contains("an object"), "{nested}");
+        assert!(
+            nested.contains("`sink`") && nested.contains("an object"),
+            "{nested}"
+        );
         assert!(msg(json!({"help": true, "sink": "./l"})).contains("unknown key `help`"));
     }
 }

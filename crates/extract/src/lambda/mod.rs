@@ -187,9 +187,7 @@ pub async fn invoke(inv: Invocation, margin: Duration) -> Result<Answer, Failure
         Err(e @ Error::Locked { .. }) => {
             return Ok(Answer {
                 status: "skipped",
-                message: format!(
-                    "{e}: another invocation is running; this one changed nothing"
-                ),
+                message: format!("{e}: another invocation is running; this one changed nothing"),
                 summary: None,
             });
         }

@@ -71,7 +71,10 @@ pub struct RuntimeApi {
 impl RuntimeApi {
     /// `host_port` is `AWS_LAMBDA_RUNTIME_API` (e.g. `127.0.0.1:9001`).
     pub fn new(host_port: &str) -> Result<Self, RuntimeApiError> {
-        let base = format!("http://{}/{VERSION}/runtime", host_port.trim_end_matches('/'));
+        let base = format!(
+            "http://{}/{VERSION}/runtime",
+            host_port.trim_end_matches('/')
+        );
         // No timeout: `next` waits as long as there is no invocation.
         let http = reqwest::Client::builder()
             .no_proxy()
@@ -86,12 +89,15 @@ impl RuntimeApi {
     /// Waits for the next invocation.
     pub async fn next(&self) -> Result<Invocation, RuntimeApiError> {
         let url = format!("{}/invocation/next", self.base);
-        let resp = self.http.get(&url).send().await.map_err(|source| {
-            RuntimeApiError::Transport {
-                url: url.clone(),
-                source,
-            }
-        })?;
+        let resp =
+            self.http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|source| RuntimeApiError::Transport {
+                    url: url.clone(),
+                    source,
+                })?;
         if !resp.status().is_success() {
             return Err(RuntimeApiError::Status {
                 url,
