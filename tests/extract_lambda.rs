@@ -72,6 +72,11 @@ impl Setup {
         Command::new(env!("CARGO_BIN_EXE_twh-extract"))
             .env("AWS_LAMBDA_RUNTIME_API", self.api.runtime_api())
             .env("AWS_LAMBDA_FUNCTION_NAME", "twh-extract")
+            // One log stream per execution environment, as Lambda names them.
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!("2026/12/04/[$LATEST]{}", uuid::Uuid::new_v4().simple()),
+            )
             .env("TWH_LAMBDA_MARGIN_SECS", margin_secs.to_string())
             .env("AWS_ENDPOINT_URL", &self.url)
             .env("AWS_ACCESS_KEY_ID", "testing")
@@ -347,5 +352,32 @@ async fn a_deadline_inside_the_margin_is_refused_before_any_work() {
     assert!(a.before_deadline);
     let (ids, _) = s.landed_charges().await;
     assert!(ids.is_empty());
+    drop(child);
+}
+
+#[tokio::test]
+async fn another_environment_s_lock_is_not_taken_over_by_its_pid() {
+    // Execution environments can share a host name and pid numbers but
+    // never see each other's processes: a lock written by a running one,
+    // whose pid does not exist here, must still hold.
+    let s = setup("envlock", small()).await;
+    let host = hostname::get()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let now = chrono::Utc::now().to_rfc3339();
+    let holder = json!({"host": host, "pid": u32::MAX - 1, "started_at": now, "heartbeat_at": now});
+    s.s3.put_object()
+        .bucket(&s.bucket)
+        .key(format!("raw/{}", twh::extract::cursor::LOCK_KEY))
+        .body(holder.to_string().into_bytes().into())
+        .send()
+        .await
+        .expect("put lock");
+    let child = s.bootstrap(2.0);
+    let a = s.invoke(s.event(), Duration::from_secs(60)).await;
+    let r = response(&a);
+    assert_eq!(r["status"], "skipped", "{r:#}");
+    let (ids, _) = s.landed_charges().await;
+    assert!(ids.is_empty(), "the held sink was written");
     drop(child);
 }

@@ -26,3 +26,6 @@ pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
 pub const AWS_LAMBDA_RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
 /// `twh-extract lambda --margin-secs`.
 pub const LAMBDA_MARGIN_SECS: &str = "TWH_LAMBDA_MARGIN_SECS";
+/// Set by Lambda: the execution environment's log stream, one per
+/// environment; part of who holds the run lock.
+pub const AWS_LAMBDA_LOG_STREAM_NAME: &str = "AWS_LAMBDA_LOG_STREAM_NAME";
