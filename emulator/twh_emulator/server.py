@@ -31,7 +31,7 @@ from moto.core.routing import get_service_router
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from . import athena, cloudformation, control, glue, iam, quicksight, quicksight_assets, shapecheck
+from . import athena, cloudformation, control, glue, iam, quicksight, quicksight_assets, secretsmanager, shapecheck
 from .common import (
     DEFAULT_REGION,
     ROLE_BIRTHS,
@@ -164,6 +164,8 @@ class EmulatorApp:
             else:
                 environ["wsgi.input"] = io.BytesIO(body)
                 status, headers, data = self._moto(environ)
+                if service == "secretsmanager":
+                    status = secretsmanager.fix_status(status, data)
             if deleting is not None and status == 200:
                 iam.role_deleted(ctx.account, *deleting)
         # A "handler"-stage malform rule stands in for an emulator bug: it

@@ -52,6 +52,8 @@ SERVICES = {
     "iam": "iam",
     "sts": "sts",
     "cloudformation": "cloudformation",
+    # twh-extract's `--credentials secretsmanager://ARN` (GetSecretValue).
+    "secretsmanager": "secretsmanager",
 }
 
 # Errors any AWS API may answer without its model listing them (the

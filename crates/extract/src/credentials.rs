@@ -1,4 +1,6 @@
-//! API credentials: from the environment, else from a `KEY=VALUE` file.
+//! API credentials: from the environment, else from a `KEY=VALUE` file or
+//! an AWS Secrets Manager secret (`secretsmanager://ARN-or-name`, whose
+//! value is a JSON object or `KEY=VALUE` lines with the same names).
 //! Values live in [`Secret`], whose `Debug` and `Display` print a
 //! placeholder, so no log line, error or summary can carry one by accident.
 
@@ -70,13 +72,36 @@ impl Credentials {
                 path: path.to_path_buf(),
                 source,
             })?;
-            for (k, v) in parse_file(&text) {
-                if let Some(name) = NAMES.iter().find(|n| **n == k) {
-                    values.entry(*name).or_insert(v);
-                }
-            }
+            let mut creds = Credentials { values };
+            creds.fill(parse_file(&text));
+            return Ok(creds);
         }
         Ok(Credentials { values })
+    }
+
+    /// Reads the environment, then fills what is missing from `spec`: a
+    /// file path, or `secretsmanager://` and a secret's ARN or name.
+    pub async fn resolve(spec: Option<&str>) -> Result<Self, Error> {
+        let Some(id) = spec.and_then(|s| s.strip_prefix(SECRETS_MANAGER)) else {
+            return Self::load(spec.map(Path::new));
+        };
+        if id.is_empty() {
+            return Err(Error::Settings(format!(
+                "`{SECRETS_MANAGER}` needs a secret's ARN or name after it"
+            )));
+        }
+        let mut creds = Self::load(None)?;
+        let text = secrets_manager_value(id).await?;
+        creds.fill(parse_secret(&text));
+        Ok(creds)
+    }
+
+    fn fill(&mut self, pairs: Vec<(String, Secret)>) {
+        for (k, v) in pairs {
+            if let Some(name) = NAMES.iter().find(|n| **n == k) {
+                self.values.entry(*name).or_insert(v);
+            }
+        }
     }
 
     /// Credentials given directly (tests, the benchmark).
@@ -102,6 +127,43 @@ impl Credentials {
 
     pub fn stripe(&self) -> Result<Secret, Error> {
         self.get(env::STRIPE_API_KEY)
+    }
+}
+
+/// The scheme of a `--credentials` that names a Secrets Manager secret.
+pub const SECRETS_MANAGER: &str = "secretsmanager://";
+
+/// The secret's `SecretString` (GetSecretValue, AWSCURRENT), through the
+/// SDK's standard configuration, as the S3 sink is. On Lambda that is the
+/// function's role.
+async fn secrets_manager_value(id: &str) -> Result<String, Error> {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let secret_err = |source: Box<dyn std::error::Error + Send + Sync>| Error::Secret {
+        id: id.to_owned(),
+        source,
+    };
+    let out = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| secret_err(Box::new(e.into_service_error())))?;
+    out.secret_string
+        .ok_or_else(|| secret_err("the secret has no SecretString (a binary secret?)".into()))
+}
+
+/// A secret's value: a JSON object of names to strings (what the Secrets
+/// Manager console writes for key/value pairs), else `KEY=VALUE` lines.
+fn parse_secret(text: &str) -> Vec<(String, Secret)> {
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text) {
+        Ok(map) => map
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, Secret::new(v.trim()))))
+            .collect(),
+        Err(_) => parse_file(text),
     }
 }
 
@@ -137,6 +199,17 @@ mod tests {
         assert_eq!(format!("{s}"), "****");
         assert_eq!(format!("{s:?}"), "Secret(****)");
         assert_eq!(s.expose(), "sk_live_abc");
+    }
+
+    #[test]
+    fn a_secret_is_a_json_object_or_dotenv_lines() {
+        let json: BTreeMap<_, _> = parse_secret(r#"{"STRIPE_API_KEY": "sk_1", "n": 3}"#)
+            .into_iter()
+            .collect();
+        assert_eq!(json["STRIPE_API_KEY"].expose(), "sk_1");
+        assert_eq!(json.len(), 1, "non-string values are not credentials");
+        let lines: BTreeMap<_, _> = parse_secret("STRIPE_API_KEY=sk_2\n").into_iter().collect();
+        assert_eq!(lines["STRIPE_API_KEY"].expose(), "sk_2");
     }
 
     #[test]

@@ -178,9 +178,7 @@ pub struct RunLock {
 
 impl RunLock {
     pub async fn acquire(sink: Arc<dyn Sink>) -> Result<RunLock, Error> {
-        let host = hostname::get()
-            .map(|h| h.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let host = here();
         let now = Utc::now();
         let me = LockInfo {
             host: host.clone(),
@@ -229,6 +227,21 @@ impl RunLock {
     pub async fn release(self) -> Result<(), Error> {
         self.heartbeat.abort();
         self.sink.delete(LOCK_KEY).await
+    }
+}
+
+/// Who "here" is, for deciding a holder's pid can be checked: the host name,
+/// and on Lambda also the execution environment (its log stream, one per
+/// environment). Environments may share a host name and pid numbers, yet
+/// none sees another's processes: without this, one would take a running
+/// environment's lock for a crashed one's.
+fn here() -> String {
+    let host = hostname::get()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match std::env::var(super::env::AWS_LAMBDA_LOG_STREAM_NAME) {
+        Ok(stream) if !stream.is_empty() => format!("{host} ({stream})"),
+        _ => host,
     }
 }
 

@@ -10,7 +10,8 @@ pub const STRIPE_API_KEY: &str = "STRIPE_API_KEY";
 pub const TICKETSAUCE_API_BASE: &str = "TICKETSAUCE_API_BASE";
 /// Stripe API base URL (tests and the demo point it at the fake).
 pub const STRIPE_API_BASE: &str = "STRIPE_API_BASE";
-/// File with `KEY=VALUE` credential lines, read when the variables are unset.
+/// `--credentials`: a file of `KEY=VALUE` lines or `secretsmanager://ARN`,
+/// read for the credentials the variables lack.
 pub const CREDENTIALS_FILE: &str = "TWH_EXTRACT_CREDENTIALS";
 /// Default `--sink`.
 pub const SINK: &str = "TWH_EXTRACT_SINK";
@@ -20,3 +21,11 @@ pub const LOG: &str = "TWH_LOG";
 pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
 /// S3-only endpoint override, preferred over [`AWS_ENDPOINT_URL`].
 pub const AWS_ENDPOINT_URL_S3: &str = "AWS_ENDPOINT_URL_S3";
+/// Set by Lambda to the Runtime API's `host:port`: twh-extract started
+/// without arguments where it is set answers invocations (`lambda`).
+pub const AWS_LAMBDA_RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
+/// `twh-extract lambda --margin-secs`.
+pub const LAMBDA_MARGIN_SECS: &str = "TWH_LAMBDA_MARGIN_SECS";
+/// Set by Lambda: the execution environment's log stream, one per
+/// environment; part of who holds the run lock.
+pub const AWS_LAMBDA_LOG_STREAM_NAME: &str = "AWS_LAMBDA_LOG_STREAM_NAME";

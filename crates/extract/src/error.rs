@@ -50,6 +50,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The Secrets Manager secret named by `--credentials` could not be read.
+    #[error("cannot read secret `{id}` from AWS Secrets Manager")]
+    Secret {
+        id: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// `--sink` is neither `s3://bucket/prefix` nor a directory path.
     #[error("invalid sink `{sink}`: {reason}")]
     InvalidSink { sink: String, reason: String },
@@ -91,6 +98,11 @@ impl Error {
                 "export `{name}`, or put `{name}=...` in a file passed with `--credentials`"
             )),
             Error::Auth { api, .. } => Some(format!("check the {api} credentials")),
+            Error::Secret { .. } => Some(
+                "check the ARN (or name) and its region, and that the caller (on Lambda, the \
+                 function's role) may `secretsmanager:GetSecretValue` on it"
+                    .to_owned(),
+            ),
             Error::Request {
                 source: HttpError::Status { status, .. },
                 ..

@@ -17,6 +17,8 @@
 //!   `<source>/<table>/dt=<YYYY-MM-DD>/part-00000.json.gz`.
 //! - [`run`] wires the streams together; every stream runs on its own and a
 //!   failed stream does not stop the others ([`summary`] reports each).
+//! - [`lambda`] answers the AWS Lambda Runtime API: one invocation is one
+//!   run, stopped before its deadline with the cursors saved.
 //! - The fake Ticketsauce and Stripe APIs are the dev-only crate `twh-fakes`,
 //!   never part of the shipped binary.
 //!
@@ -32,6 +34,7 @@ pub mod cursor;
 pub mod env;
 pub mod error;
 pub mod http;
+pub mod lambda;
 pub mod models;
 pub mod partition;
 pub mod progress;

@@ -40,6 +40,10 @@ pub struct RunSettings {
     pub http: HttpSettings,
     pub writer: WriterSettings,
     pub credentials: Credentials,
+    /// When to stop (a Lambda invocation's deadline less a margin): every
+    /// stream stops reading, its writer flushes and saves the cursors of
+    /// what it wrote, and the stream is `partial`. `None`: run to the end.
+    pub stop_at: Option<tokio::time::Instant>,
 }
 
 impl Default for RunSettings {
@@ -53,6 +57,7 @@ impl Default for RunSettings {
             http: HttpSettings::default(),
             writer: WriterSettings::default(),
             credentials: Credentials::default(),
+            stop_at: None,
         }
     }
 }
@@ -218,13 +223,14 @@ async fn run_stream(
         Ok(api) => {
             let ws = settings.writer.clone();
             let since = settings.since;
+            let stop_at = settings.stop_at;
             match (def.source, def.name) {
                 (STRIPE, name) => {
                     let Some(kind) = stripe::kind(name) else {
                         return failed_summary(format!("unknown Stripe stream `{name}`"));
                     };
                     let st = settings.stripe.clone();
-                    drive::<StripeCursor, _, _>(&ctx, sink, store, ws, |writer, cursor| {
+                    drive::<StripeCursor, _, _>(&ctx, sink, store, ws, stop_at, |writer, cursor| {
                         let ctx = ctx.clone();
                         async move {
                             StripeStream {
@@ -242,7 +248,7 @@ async fn run_stream(
                 }
                 (_, "events") => {
                     let ts = settings.ticketsauce.clone();
-                    drive::<EventsCursor, _, _>(&ctx, sink, store, ws, |writer, _| {
+                    drive::<EventsCursor, _, _>(&ctx, sink, store, ws, stop_at, |writer, _| {
                         let ctx = ctx.clone();
                         async move {
                             TicketsauceStream {
@@ -259,7 +265,7 @@ async fn run_stream(
                 }
                 (_, "orders") => {
                     let ts = settings.ticketsauce.clone();
-                    drive::<OrdersCursor, _, _>(&ctx, sink, store, ws, |writer, cursor| {
+                    drive::<OrdersCursor, _, _>(&ctx, sink, store, ws, stop_at, |writer, cursor| {
                         let ctx = ctx.clone();
                         async move {
                             TicketsauceStream {
@@ -276,19 +282,26 @@ async fn run_stream(
                 }
                 (_, _) => {
                     let ts = settings.ticketsauce.clone();
-                    drive::<CheckinCursor, _, _>(&ctx, sink, store, ws, |writer, cursor| {
-                        let ctx = ctx.clone();
-                        async move {
-                            TicketsauceStream {
-                                api,
-                                ctx: &ctx,
-                                writer,
-                                settings: &ts,
+                    drive::<CheckinCursor, _, _>(
+                        &ctx,
+                        sink,
+                        store,
+                        ws,
+                        stop_at,
+                        |writer, cursor| {
+                            let ctx = ctx.clone();
+                            async move {
+                                TicketsauceStream {
+                                    api,
+                                    ctx: &ctx,
+                                    writer,
+                                    settings: &ts,
+                                }
+                                .run_checkins(cursor)
+                                .await
                             }
-                            .run_checkins(cursor)
-                            .await
-                        }
-                    })
+                        },
+                    )
                     .await
                 }
             }
@@ -299,13 +312,15 @@ async fn run_stream(
     summary
 }
 
-/// Loads the stream's state, starts its writer, runs `body` and waits for
-/// the writer's last flush; then records the stream's last run.
+/// Loads the stream's state, starts its writer, runs `body` (until
+/// `stop_at`, if set) and waits for the writer's last flush; then records
+/// the stream's last run.
 async fn drive<C, F, Fut>(
     ctx: &StreamCtx,
     sink: Arc<dyn Sink>,
     store: StateStore,
     ws: WriterSettings,
+    stop_at: Option<tokio::time::Instant>,
     body: F,
 ) -> StreamSummary
 where
@@ -321,8 +336,22 @@ where
     let cursor = state.cursor.clone();
     let (writer, task) = writer::spawn(ctx.clone(), sink, store.clone(), state, ws);
     // `body` owns the only handle: when it returns, the writer sees the
-    // channel close, flushes what is left and ends.
-    let source_result = body(writer, cursor).await;
+    // channel close, flushes what is left and ends. Stopping drops `body`
+    // between two awaits, which is the same to the writer: every checkpoint
+    // it received follows the rows it covers, so what it saves is exactly
+    // what it wrote (the rule a killed run relies on too, without losing
+    // the buffer).
+    let work = body(writer, cursor);
+    let (source_result, stopped) = match stop_at {
+        None => (work.await, false),
+        Some(at) => tokio::select! {
+            r = work => (r, false),
+            () = tokio::time::sleep_until(at) => (Ok(()), true),
+        },
+    };
+    if stopped {
+        ctx.note("stop time reached: saving what landed; the next run resumes");
+    }
     let writer_result = match task.await {
         Ok(r) => r,
         Err(e) => Err(Error::WriterGone {
@@ -339,6 +368,8 @@ where
     if let Some(e) = error {
         summary.status = StreamStatus::Failed;
         summary.error = Some(e);
+    } else if stopped {
+        summary.status = StreamStatus::Partial;
     }
     if let Ok(mut state) = writer_result {
         state.last_run = Some(LastRun::from_summary(started, &summary));

@@ -63,6 +63,9 @@ impl StreamMetrics {
 pub enum StreamStatus {
     Ok,
     Failed,
+    /// Stopped at the run's stop time (a Lambda invocation's deadline) with
+    /// the cursors of what landed saved; the next run resumes.
+    Partial,
 }
 
 /// One stream's figures in the final summary.
@@ -98,7 +101,8 @@ pub struct RunSummary {
     pub started_at: String,
     pub finished_at: String,
     pub duration_ms: u64,
-    /// `ok` when every stream finished, else `failed`.
+    /// `ok` when every stream finished, `failed` when one failed, else
+    /// `partial` (stopped at the stop time; the next run resumes).
     pub status: StreamStatus,
     pub records: u64,
     pub quarantined: u64,
@@ -121,10 +125,12 @@ impl RunSummary {
             started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             finished_at: finished.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             duration_ms: u64::try_from((finished - started_at).num_milliseconds()).unwrap_or(0),
-            status: if streams.values().all(|s| s.status == StreamStatus::Ok) {
-                StreamStatus::Ok
-            } else {
+            status: if streams.values().any(|s| s.status == StreamStatus::Failed) {
                 StreamStatus::Failed
+            } else if streams.values().any(|s| s.status == StreamStatus::Partial) {
+                StreamStatus::Partial
+            } else {
+                StreamStatus::Ok
             },
             records: sum(|s| s.records),
             quarantined: sum(|s| s.quarantined),

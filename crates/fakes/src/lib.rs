@@ -9,6 +9,7 @@
 //! request counts.
 
 pub mod lake;
+pub mod lambda;
 pub mod stripe;
 pub mod ticketsauce;
 

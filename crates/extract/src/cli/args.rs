@@ -25,8 +25,12 @@ Examples:
   # Cursors, last run and counts of a sink
   twh-extract status --sink ./lake
 
+  # On AWS Lambda (what `bootstrap` runs; see the README, Running twh-extract on AWS)
+  twh-extract lambda
+
 Credentials: TICKETSAUCE_CLIENT_ID, TICKETSAUCE_CLIENT_SECRET and STRIPE_API_KEY
-from the environment, else from the --credentials file (KEY=VALUE lines).
+from the environment, else from --credentials: a file (KEY=VALUE lines) or
+`secretsmanager://ARN` (a secret holding a JSON object of those names).
 They are never logged or written. S3 follows the AWS SDK's configuration
 (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...).
 
@@ -66,6 +70,20 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Show each stream's cursor, last run and counts.
     Status(StatusArgs),
+    /// Answer the AWS Lambda Runtime API: each invocation's event names
+    /// what `run` would be given (`{"source": "stripe", "sink": "s3://…"}`);
+    /// a run stops before the invocation's deadline with its cursors saved
+    /// and the next invocation resumes. Started without arguments where
+    /// `AWS_LAMBDA_RUNTIME_API` is set, as Lambda starts `bootstrap`.
+    Lambda(LambdaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LambdaArgs {
+    /// Seconds kept free before each invocation's deadline for the last
+    /// flush, the cursors and the answer: the run stops this long before it.
+    #[arg(long, env = env::LAMBDA_MARGIN_SECS, default_value_t = 60.0)]
+    pub margin_secs: f64,
 }
 
 #[derive(Debug, Args)]
@@ -85,9 +103,11 @@ pub struct RunArgs {
     /// payouts, disputes, customers, products.
     #[arg(long, value_delimiter = ',')]
     pub streams: Vec<String>,
-    /// File of `KEY=VALUE` credential lines, read for what the environment lacks.
+    /// Where to read the credentials the environment lacks: a file of
+    /// `KEY=VALUE` lines, or `secretsmanager://` and a secret's ARN or name
+    /// (its value a JSON object of the same names, or such lines).
     #[arg(long, env = env::CREDENTIALS_FILE)]
-    pub credentials: Option<PathBuf>,
+    pub credentials: Option<String>,
     /// Ticketsauce API base URL.
     #[arg(long, env = env::TICKETSAUCE_API_BASE, default_value = "https://api.ticketsauce.com/v2")]
     pub ticketsauce_api_base: String,

@@ -29,7 +29,15 @@ use args::{Cli, Command, RunArgs};
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Lambda starts `bootstrap` without arguments, with the Runtime API's
+    // address in the environment: that is `twh-extract lambda`.
+    let lambda_start =
+        std::env::args_os().len() == 1 && std::env::var_os(env::AWS_LAMBDA_RUNTIME_API).is_some();
+    let cli = if lambda_start {
+        Cli::parse_from(["twh-extract", "lambda"])
+    } else {
+        Cli::parse()
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -50,6 +58,7 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Run(a) => run(*a, cli.quiet, bars).await,
             Command::Status(a) => status::status(a).await,
+            Command::Lambda(a) => super::lambda::serve(a).await,
         }
     })
 }
@@ -75,8 +84,8 @@ fn report(err: &Error) {
     eprintln!("{}", render(err, err.hint()));
 }
 
-/// Resolves flags, environment and files into the run's settings.
-pub fn settings(a: &RunArgs) -> Result<RunSettings, Error> {
+/// Resolves flags, environment, files and secrets into the run's settings.
+pub async fn settings(a: &RunArgs) -> Result<RunSettings, Error> {
     if a.timeout_secs <= 0.0 || !a.timeout_secs.is_finite() {
         return Err(Error::Settings(
             "--timeout-secs must be positive".to_owned(),
@@ -130,12 +139,13 @@ pub fn settings(a: &RunArgs) -> Result<RunSettings, Error> {
             buffer_bytes: a.buffer_mb.max(1) * 1024 * 1024,
             ..WriterSettings::default()
         },
-        credentials: Credentials::load(a.credentials.as_deref())?,
+        credentials: Credentials::resolve(a.credentials.as_deref()).await?,
+        stop_at: None,
     })
 }
 
 async fn run(a: RunArgs, quiet: bool, bars: bool) -> ExitCode {
-    let settings = match settings(&a) {
+    let settings = match settings(&a).await {
         Ok(s) => s,
         Err(e) => {
             report(&e);
