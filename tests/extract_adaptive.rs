@@ -89,13 +89,13 @@ fn assert_charges_exactly_once(dir: &Path, f: &FakeServer) {
     assert!(got == want, "charges differ from the fake's");
 }
 
-/// 20,000 charges within two days are one or two 30-day windows. They are
+/// 10,000 charges within two days are one or two 30-day windows. They are
 /// read as many sub-ranges at once, with about one page request per 100
 /// charges (a piece costs at most one part-full page), not as one chain of
-/// 200 requests.
+/// 100 requests.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dense_window_is_split_into_sub_ranges_read_at_once() {
-    let f = FakeServer::start(burst(20_000, 2, 2), 0)
+    let f = FakeServer::start(burst(10_000, 2, 2), 0)
         .await
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -113,8 +113,8 @@ async fn a_dense_window_is_split_into_sub_ranges_read_at_once() {
         f.stats()
     );
     assert!(
-        requests <= 200 + ranges.len(),
-        "{requests} page requests for 200 pages in {} ranges",
+        requests <= 100 + ranges.len(),
+        "{requests} page requests for 100 pages in {} ranges",
         ranges.len()
     );
     // A rerun of the same data reads only the late margin: no split.
@@ -131,14 +131,14 @@ async fn a_dense_window_is_split_into_sub_ranges_read_at_once() {
 /// exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_stopped_mid_split_resumes_without_reading_finished_pieces_again() {
-    let f = FakeServer::start(burst(20_000, 2, 1), 0)
+    let f = FakeServer::start(burst(8_000, 1, 1), 0)
         .await
         .expect("fake");
     let dir = tempfile::tempdir().expect("tempdir");
     let mut st = charges_only(&f);
     // Small buffers: pieces become durable, with their checkpoints, often.
-    st.writer.buffer_bytes = 64 * 1024;
-    f.stripe().refuse_lists_after(Some(90));
+    st.writer.buffer_bytes = 128 * 1024;
+    f.stripe().refuse_lists_after(Some(40));
     let s = run(&st, dir.path()).await;
     assert_eq!(s.streams["stripe.charges"].status, StreamStatus::Failed);
     let state: Value = serde_json::from_slice(
@@ -170,7 +170,6 @@ async fn a_run_stopped_mid_split_resumes_without_reading_finished_pieces_again()
             );
         }
     }
-    assert!(rerun.len() < 200, "{} page requests on rerun", rerun.len());
     assert_charges_exactly_once(dir.path(), &f);
     f.stop().await;
 }
