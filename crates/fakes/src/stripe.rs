@@ -25,7 +25,7 @@
 //!   (`global-rate` or `endpoint-rate`).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -161,9 +161,10 @@ pub struct StripeFake {
     account_version: Mutex<String>,
     /// Objects created less than this many seconds ago are not listed yet.
     list_delay: AtomicI64,
-    /// List requests after this many get a 403 (0: never), to stop a run
-    /// in the middle of a window as a crash would.
-    refuse_lists_after: AtomicU64,
+    /// List pages that would hold an object created before this (Unix
+    /// seconds; 0: never) get a 503, so one piece of a split window never
+    /// finishes while the others do, and the run stops mid-split.
+    refuse_below: AtomicI64,
     limits: Option<Limits>,
 }
 
@@ -221,7 +222,7 @@ impl StripeFake {
             mutations: Mutex::new(0),
             account_version: Mutex::new(ACCOUNT_API_VERSION.to_owned()),
             list_delay: AtomicI64::new(cfg.faults.stripe_list_delay_secs),
-            refuse_lists_after: AtomicU64::new(0),
+            refuse_below: AtomicI64::new(0),
             limits: cfg
                 .faults
                 .stripe_rate_limits
@@ -286,19 +287,10 @@ impl StripeFake {
         Some(r)
     }
 
-    /// List requests after the `n`-th from now are refused with a 403 (a
-    /// stream fails on it, with what it finished saved); `None` lifts it.
-    pub fn refuse_lists_after(&self, n: Option<u64>) {
-        let served = self.list_requests_all() as u64;
-        self.refuse_lists_after
-            .store(n.map_or(0, |n| served + n), Ordering::Relaxed);
-    }
-
-    fn list_requests_all(&self) -> usize {
-        self.ranges
-            .lock()
-            .map(|r| r.values().map(Vec::len).sum())
-            .unwrap_or_default()
+    /// List pages that would hold an object created before `t` are
+    /// refused with a 503 (retried, then the stream fails); `None` lifts it.
+    pub fn refuse_below(&self, t: Option<i64>) {
+        self.refuse_below.store(t.unwrap_or(0), Ordering::Relaxed);
     }
 
     /// The distinct `created` ranges page requests of `kind` asked for
@@ -668,17 +660,12 @@ impl StripeFake {
         let lower_t = num("created[gte]").or_else(|| num("created[gt]").map(|t| t + 1));
         let upper_t = num("created[lt]").or_else(|| num("created[lte]").map(|t| t + 1));
         // Pages, not probes (`limit=1`, looking for where data starts).
-        let served = self.ranges.lock().map_or(0, |mut r| {
-            if limit > 1 {
-                r.entry(kind)
-                    .or_default()
-                    .push((lower_t.unwrap_or(i64::MIN), upper_t.unwrap_or(i64::MAX)));
-            }
-            r.values().map(Vec::len).sum::<usize>() as u64
-        });
-        let refuse = self.refuse_lists_after.load(Ordering::Relaxed);
-        if refuse > 0 && served > refuse {
-            return error(StatusCode::FORBIDDEN, "refused by the fake (refuse_lists_after)");
+        if limit > 1
+            && let Ok(mut r) = self.ranges.lock()
+        {
+            r.entry(kind)
+                .or_default()
+                .push((lower_t.unwrap_or(i64::MIN), upper_t.unwrap_or(i64::MAX)));
         }
         // Not listed yet: objects created less than the delay ago.
         let visible_until = now_unix() - self.list_delay.load(Ordering::Relaxed);
@@ -702,6 +689,13 @@ impl StripeFake {
             if !self.is_deleted(kind, bottom) {
                 data.push(self.render(kind, bottom, version));
             }
+        }
+        let refuse = self.refuse_below.load(Ordering::Relaxed);
+        if refuse > 0 && !data.is_empty() && self.created(kind, bottom) < refuse {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "refused by the fake (refuse_below)",
+            );
         }
         let has_more = (lo..bottom).any(|i| !self.is_deleted(kind, i));
         axum::Json(json!({

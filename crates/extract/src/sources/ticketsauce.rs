@@ -314,8 +314,8 @@ impl TicketsauceStream<'_, OrdersCursor> {
                 page += 1;
             }
         };
-        let ids = futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
-            .flat_map(futures::stream::iter);
+        let ids =
+            futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).flat_map(futures::stream::iter);
         let landed = async {
             let mut fetched = ids
                 .map(|id| async move {
