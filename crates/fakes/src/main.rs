@@ -138,7 +138,6 @@ fn fake_config(a: FakeArgs) -> FakeConfig {
         stripe_epoch: a.stripe_epoch,
         // Whole seconds (a fraction of a day is allowed).
         stripe_span: a.stripe_span_days.map(|d| (d * 86_400.0) as i64),
-        ..FakeConfig::default()
     }
 }
 
