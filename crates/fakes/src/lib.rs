@@ -75,6 +75,9 @@ pub struct FakeConfig {
     /// When the Stripe data starts (Unix seconds); [`EPOCH`] unless set, so
     /// a test can place the newest objects just before now.
     pub stripe_epoch: Option<i64>,
+    /// Seconds the Stripe data spans ([`SPAN`], a year, unless set): a few
+    /// days is a dense burst of sales, years the uniform shape.
+    pub stripe_span: Option<i64>,
 }
 
 impl Default for FakeConfig {
@@ -87,6 +90,7 @@ impl Default for FakeConfig {
             latency: Duration::ZERO,
             faults: Faults::default(),
             stripe_epoch: None,
+            stripe_span: None,
         }
     }
 }
@@ -102,6 +106,11 @@ pub struct Stats {
     pub detail_requests: AtomicU64,
     pub details_in_flight: AtomicU64,
     pub max_details_in_flight: AtomicU64,
+    /// The most order details in flight when a Ticketsauce orders page was
+    /// asked for: zero while pages wait for the last page's details.
+    pub max_details_at_page: AtomicU64,
+    pub stripe_lists_in_flight: AtomicU64,
+    pub max_stripe_lists_in_flight: AtomicU64,
 }
 
 /// A snapshot of [`Stats`].
@@ -114,6 +123,8 @@ pub struct StatsSnapshot {
     pub tokens_issued: u64,
     pub detail_requests: u64,
     pub max_details_in_flight: u64,
+    pub max_details_at_page: u64,
+    pub max_stripe_lists_in_flight: u64,
 }
 
 impl Stats {
@@ -127,6 +138,8 @@ impl Stats {
             tokens_issued: g(&self.tokens_issued),
             detail_requests: g(&self.detail_requests),
             max_details_in_flight: g(&self.max_details_in_flight),
+            max_details_at_page: g(&self.max_details_at_page),
+            max_stripe_lists_in_flight: g(&self.max_stripe_lists_in_flight),
         }
     }
 }

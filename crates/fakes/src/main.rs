@@ -76,6 +76,13 @@ struct FakeArgs {
     /// second (Stripe's own: 100,25 live, 25,25 test; docs.stripe.com/rate-limits).
     #[arg(long, value_parser = parse_limits)]
     stripe_rate_limits: Option<(f64, f64)>,
+    /// When the Stripe data starts, Unix seconds [default: 2025-01-01].
+    #[arg(long)]
+    stripe_epoch: Option<i64>,
+    /// Days the Stripe data spans, evenly [default: 365]; 3 is a dense
+    /// burst (an on-sale), 1095 three years of uniform sales.
+    #[arg(long)]
+    stripe_span_days: Option<f64>,
 }
 
 fn parse_limits(s: &str) -> Result<(f64, f64), String> {
@@ -128,7 +135,9 @@ fn fake_config(a: FakeArgs) -> FakeConfig {
             stripe_rate_limits: a.stripe_rate_limits,
             ..Faults::default()
         },
-        ..FakeConfig::default()
+        stripe_epoch: a.stripe_epoch,
+        // Whole seconds (a fraction of a day is allowed).
+        stripe_span: a.stripe_span_days.map(|d| (d * 86_400.0) as i64),
     }
 }
 

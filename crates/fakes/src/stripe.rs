@@ -149,6 +149,10 @@ pub struct StripeFake {
     malformed_every: u64,
     gate: FaultGate,
     epoch: i64,
+    span: i64,
+    /// `(created[gte], created[lt])` of every list request, per kind: the
+    /// ranges a run read (tests count the sub-ranges of a split).
+    ranges: Mutex<HashMap<Kind, Vec<(i64, i64)>>>,
     overrides: Mutex<HashMap<(Kind, u64), Map<String, Value>>>,
     /// Deleted objects: the event's `created` and the version it rendered at.
     deleted: Mutex<HashMap<(Kind, u64), (i64, String)>>,
@@ -157,6 +161,10 @@ pub struct StripeFake {
     account_version: Mutex<String>,
     /// Objects created less than this many seconds ago are not listed yet.
     list_delay: AtomicI64,
+    /// List pages that would hold an object created before this (Unix
+    /// seconds; 0: never) get a 503, so one piece of a split window never
+    /// finishes while the others do, and the run stops mid-split.
+    refuse_below: AtomicI64,
     limits: Option<Limits>,
 }
 
@@ -206,12 +214,15 @@ impl StripeFake {
             malformed_every: cfg.faults.malformed_every,
             gate,
             epoch: cfg.stripe_epoch.unwrap_or(EPOCH),
+            span: cfg.stripe_span.unwrap_or(SPAN).max(1),
+            ranges: Mutex::new(HashMap::new()),
             overrides: Mutex::new(HashMap::new()),
             deleted: Mutex::new(HashMap::new()),
             events: Mutex::new(Vec::new()),
             mutations: Mutex::new(0),
             account_version: Mutex::new(ACCOUNT_API_VERSION.to_owned()),
             list_delay: AtomicI64::new(cfg.faults.stripe_list_delay_secs),
+            refuse_below: AtomicI64::new(0),
             limits: cfg
                 .faults
                 .stripe_rate_limits
@@ -276,6 +287,42 @@ impl StripeFake {
         Some(r)
     }
 
+    /// List pages that would hold an object created before `t` are
+    /// refused with a 503 (retried, then the stream fails); `None` lifts it.
+    pub fn refuse_below(&self, t: Option<i64>) {
+        self.refuse_below.store(t.unwrap_or(0), Ordering::Relaxed);
+    }
+
+    /// The distinct `created` ranges page requests of `kind` asked for
+    /// (first pages and continuations alike; probes left out), sorted.
+    pub fn ranges(&self, kind: Kind) -> Vec<(i64, i64)> {
+        let mut v = self
+            .ranges
+            .lock()
+            .map(|r| r.get(&kind).cloned().unwrap_or_default())
+            .unwrap_or_default();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// The `created` range of every page request of `kind`, in the order
+    /// they came.
+    pub fn range_log(&self, kind: Kind) -> Vec<(i64, i64)> {
+        self.ranges
+            .lock()
+            .map(|r| r.get(&kind).cloned().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    /// Page requests of `kind` served.
+    pub fn list_requests(&self, kind: Kind) -> usize {
+        self.ranges
+            .lock()
+            .map(|r| r.get(&kind).map_or(0, Vec::len))
+            .unwrap_or_default()
+    }
+
     /// How many objects of `kind` exist.
     pub fn count(&self, kind: Kind) -> u64 {
         let c = self.charges;
@@ -292,7 +339,7 @@ impl StripeFake {
     fn charge_created(&self, i: u64) -> i64 {
         let c = i64::try_from(self.charges.max(1)).unwrap_or(i64::MAX);
         let i = i64::try_from(i).unwrap_or(i64::MAX);
-        self.epoch + i.saturating_mul(SPAN) / c
+        self.epoch + i.saturating_mul(self.span) / c
     }
 
     /// Creation time; non-decreasing in the index within a kind.
@@ -309,7 +356,7 @@ impl StripeFake {
                     Kind::Customer => 600,
                     _ => 0,
                 };
-                self.epoch + i64::try_from(i).unwrap_or(0) * SPAN / n + offset
+                self.epoch + i64::try_from(i).unwrap_or(0) * self.span / n + offset
             }
         }
     }
@@ -612,6 +659,14 @@ impl StripeFake {
         // Indices whose `created` is within the filters form one range.
         let lower_t = num("created[gte]").or_else(|| num("created[gt]").map(|t| t + 1));
         let upper_t = num("created[lt]").or_else(|| num("created[lte]").map(|t| t + 1));
+        // Pages, not probes (`limit=1`, looking for where data starts).
+        if limit > 1
+            && let Ok(mut r) = self.ranges.lock()
+        {
+            r.entry(kind)
+                .or_default()
+                .push((lower_t.unwrap_or(i64::MIN), upper_t.unwrap_or(i64::MAX)));
+        }
         // Not listed yet: objects created less than the delay ago.
         let visible_until = now_unix() - self.list_delay.load(Ordering::Relaxed);
         let upper_t = Some(upper_t.map_or(visible_until + 1, |t| t.min(visible_until + 1)));
@@ -634,6 +689,13 @@ impl StripeFake {
             if !self.is_deleted(kind, bottom) {
                 data.push(self.render(kind, bottom, version));
             }
+        }
+        let refuse = self.refuse_below.load(Ordering::Relaxed);
+        if refuse > 0 && !data.is_empty() && self.created(kind, bottom) < refuse {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "refused by the fake (refuse_below)",
+            );
         }
         let has_more = (lo..bottom).any(|i| !self.is_deleted(kind, i));
         axum::Json(json!({
@@ -728,7 +790,14 @@ async fn list(
     if let Some(r) = f.rate_limited(&format!("GET /v1/{kind}")) {
         return r;
     }
-    if let Some(r) = f.gate.enter(&format!("/v1/{kind}")).await {
+    let stats = &f.gate.stats;
+    let now = stats.stripe_lists_in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+    stats
+        .max_stripe_lists_in_flight
+        .fetch_max(now, Ordering::Relaxed);
+    let fault = f.gate.enter(&format!("/v1/{kind}")).await;
+    stats.stripe_lists_in_flight.fetch_sub(1, Ordering::Relaxed);
+    if let Some(r) = fault {
         return r;
     }
     match Kind::from_path(&kind) {
@@ -744,6 +813,13 @@ async fn retrieve(
 ) -> Response {
     if !f.authorized(&headers) {
         return error(StatusCode::UNAUTHORIZED, "Invalid API Key provided");
+    }
+    if kind == "accounts" {
+        // What a client asks first to check its key (tap-stripe does, in
+        // the benchmark): the account, its dashboard name.
+        return axum::Json(json!({"id": id, "object": "account",
+            "settings": {"dashboard": {"display_name": "Fake Stripe", "timezone": "Etc/UTC"}}}))
+        .into_response();
     }
     if let Some(r) = f.rate_limited(&format!("GET /v1/{kind}/{{id}}")) {
         return r;

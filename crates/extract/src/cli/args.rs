@@ -42,6 +42,10 @@ Stripe: requests are paced to Stripe's published limits
 backfill, changes come from /v1/events; deleted customers and products land as
 tombstones (`\"deleted\": true`, `deleted_at`). A 400, 403 or 404 is never
 skipped: the stream fails naming the request, the others go on.
+A dense `created` window is split into sub-ranges read at once
+(--window-concurrency pages in flight), so a burst of sales is read at the
+pace, not one page after another; a run stopped mid-split resumes with the
+pieces it had not finished.
 
 Exit status: 0 when every stream finished, 1 when one failed (the others still
 ran; rerun to resume), 2 on a usage error, 130 when interrupted.";
@@ -143,8 +147,11 @@ pub struct RunArgs {
     /// Ticketsauce events worked on at once.
     #[arg(long, default_value_t = 4)]
     pub event_concurrency: usize,
-    /// Stripe created windows read at once per stream.
-    #[arg(long, default_value_t = 4)]
+    /// Stripe pages in flight at once per stream: `created` windows, and
+    /// the sub-ranges a dense window (a burst of sales) is split into once
+    /// a page shows it holds many more pages. The rate limits still pace
+    /// every request.
+    #[arg(long, default_value_t = 16)]
     pub window_concurrency: usize,
     /// Width of a Stripe created window, in days.
     #[arg(long, default_value_t = 30)]

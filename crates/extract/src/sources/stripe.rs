@@ -5,10 +5,15 @@
 //!
 //! 1. **Created windows.** `[since, now)` is cut into windows aligned to a
 //!    fixed grid of whole UTC days (so two windows never share a partition),
-//!    read a few at a time with `limit=100` and `starting_after`. The cursor
-//!    `backfilled_until` advances over the contiguous prefix of finished
-//!    windows; finished windows ahead of it are remembered, so a run that is
-//!    stopped resumes where it was. The next run starts `overlap` (the late
+//!    read with `limit=100` and `starting_after`. A window is one chain of
+//!    pages only while it is sparse: when a page shows that what is left of
+//!    its range holds many more pages (a burst of sales), the rest below the
+//!    page's oldest `created` is cut into sub-ranges read at once, again and
+//!    again while a piece stays dense ([`split_dense`]), up to
+//!    `window_concurrency` pages in flight; the pace is the only limit. The
+//!    cursor `backfilled_until` advances over the contiguous prefix of
+//!    finished ranges; ranges finished ahead of it are remembered, so a run
+//!    that is stopped, even mid-split, resumes where it was. The next run starts `overlap` (the late
 //!    margin, 10 minutes by default) before the cursor on purpose: Stripe
 //!    lists an object some time after its `created`, so the newest objects of
 //!    one run's last window may only be listed by the next. The merge by key
@@ -30,12 +35,12 @@
 //! objects taken from events, which Stripe renders "according to Stripe API
 //! version at its creation time").
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone as _, Utc};
-use futures::{StreamExt as _, TryStreamExt as _};
+use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -78,7 +83,8 @@ pub struct StripeSettings {
     pub burst: u32,
     /// Width of a created window, in days.
     pub window_days: u32,
-    /// Windows read at once per stream.
+    /// Pages in flight at once per stream: created windows, and the
+    /// sub-ranges dense ones are split into.
     pub window_concurrency: usize,
     /// Objects re-read at once in the events phase.
     pub fetch_concurrency: usize,
@@ -99,7 +105,7 @@ impl Default for StripeSettings {
             endpoint_rps: None,
             burst: 10,
             window_days: 30,
-            window_concurrency: 4,
+            window_concurrency: 16,
             fetch_concurrency: 8,
             overlap: Duration::from_secs(10 * 60),
             reread_days: 90,
@@ -181,9 +187,32 @@ impl StripeCursor {
         self.backfilled_until = Some(until);
     }
 
-    fn window_done(&self, start: i64, end: i64) -> bool {
-        self.backfilled_until.is_some_and(|u| end <= u)
-            || self.done_ahead.get(&start).is_some_and(|e| *e >= end)
+    /// The parts of window `[start, end)` not yet done: none when the
+    /// window ends at or below `backfilled_until`, else the window less the
+    /// ranges finished ahead of the cursor (a split window that was
+    /// interrupted leaves several).
+    pub fn gaps(&self, start: i64, end: i64) -> Vec<(i64, i64)> {
+        if self.backfilled_until.is_some_and(|u| end <= u) {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut at = start;
+        for (&s, &e) in &self.done_ahead {
+            if e <= at || s >= end {
+                continue;
+            }
+            if s > at {
+                out.push((at, s));
+            }
+            at = at.max(e);
+            if at >= end {
+                break;
+            }
+        }
+        if at < end {
+            out.push((at, end));
+        }
+        out
     }
 }
 
@@ -323,6 +352,74 @@ pub fn windows(lower: i64, upper: i64, width: i64) -> Vec<(i64, i64)> {
     out
 }
 
+/// What is left to read of a created window: objects created in
+/// `[lo, hi)`, after the object `after` when set (Stripe lists newest
+/// first, so `after` is the oldest object read so far).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Range {
+    /// Which of the run's windows it is part of.
+    window: usize,
+    lo: i64,
+    hi: i64,
+    after: Option<String>,
+}
+
+/// A page read: its range, and where to go on when it has more.
+struct Page {
+    range: Range,
+    more: Option<More>,
+}
+
+struct More {
+    last_id: String,
+    /// `created` of the page's oldest and newest objects (seconds).
+    last_created: Option<i64>,
+    newest_created: Option<i64>,
+    count: usize,
+}
+
+/// A piece cut from a dense range is worth a request that may come back
+/// part full only when it holds this many pages or more.
+pub const MIN_PIECE_PAGES: u64 = 8;
+
+/// Splits the rest of a range being read newest first. Its last page held
+/// `count` objects created in `[last, newest]`; what is left is `[lo, last]`
+/// (objects created at `last` after the page's last id included). When that
+/// holds, at the same density, enough pages for two pieces or more, it is cut
+/// into up to `free + 1` equal spans of at least [`MIN_PIECE_PAGES`] pages
+/// each. Returns the new lower bound of the range being read (its chain goes
+/// on with `starting_after`, now over `[cut, hi)` only) and the pieces below
+/// `cut` to read on their own; no pieces when it is not worth it.
+pub fn split_dense(
+    lo: i64,
+    last: i64,
+    newest: i64,
+    count: usize,
+    free: usize,
+) -> (i64, Vec<(i64, i64)>) {
+    let rest_secs = last.saturating_add(1).saturating_sub(lo);
+    if rest_secs < 2 || free == 0 || count == 0 {
+        return (lo, Vec::new());
+    }
+    // Objects per second on the page just read (one second at least: many
+    // objects can share a `created`).
+    let seen_secs = newest.saturating_sub(last).saturating_add(1).max(1);
+    let rest = u128::from(count as u64) * u128::try_from(rest_secs).unwrap_or(0)
+        / u128::try_from(seen_secs).unwrap_or(1);
+    let pages = u64::try_from(rest / u128::from(PAGE_LIMIT)).unwrap_or(u64::MAX);
+    let pieces = (pages / MIN_PIECE_PAGES)
+        .min(free as u64 + 1)
+        .min(u64::try_from(rest_secs).unwrap_or(0));
+    if pieces < 2 {
+        return (lo, Vec::new());
+    }
+    let pieces = i64::try_from(pieces).unwrap_or(2);
+    let width = rest_secs / pieces;
+    let cuts: Vec<i64> = (0..pieces).map(|i| lo + i * width).collect();
+    let children = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+    (cuts[cuts.len() - 1], children)
+}
+
 fn iso(ts: i64) -> String {
     Utc.timestamp_opt(ts, 0)
         .single()
@@ -402,9 +499,11 @@ impl StripeStream<'_> {
                 lower = first;
             }
         }
+        // What is left of each window: a window that an interrupted run
+        // had split and partly finished is read only where it is not done.
         let todo: Vec<(i64, i64)> = windows(lower, run_start, width)
             .into_iter()
-            .filter(|(s, e)| !cur.window_done(*s, *e))
+            .flat_map(|(s, e)| cur.gaps(s, e))
             .collect();
         if !todo.is_empty() {
             self.ctx.note(&format!(
@@ -414,23 +513,7 @@ impl StripeStream<'_> {
                 iso(run_start)
             ));
         }
-        futures::stream::iter(todo.into_iter().map(Ok::<_, Error>))
-            .try_for_each_concurrent(
-                self.settings.window_concurrency.max(1),
-                |(s, e)| async move {
-                    self.read_window(s, e).await?;
-                    self.writer
-                        .checkpoint(move |c: &mut StripeCursor| {
-                            c.mark_done(s, e);
-                            // A first backfill is also a full re-read, and the
-                            // events from its start on are what the next run reads.
-                            c.events_since.get_or_insert(run_start);
-                            c.last_reread_at.get_or_insert(run_start);
-                        })
-                        .await
-                },
-            )
-            .await?;
+        self.read_ranges(todo, Some(run_start)).await?;
         self.writer
             .checkpoint(move |c: &mut StripeCursor| {
                 c.events_since.get_or_insert(run_start);
@@ -475,11 +558,7 @@ impl StripeStream<'_> {
                 again.len(),
                 iso(from)
             ));
-            futures::stream::iter(again.into_iter().map(Ok::<_, Error>))
-                .try_for_each_concurrent(self.settings.window_concurrency.max(1), |(s, e)| {
-                    self.read_window(s, e)
-                })
-                .await?;
+            self.read_ranges(again, None).await?;
             self.writer
                 .checkpoint(move |c: &mut StripeCursor| c.last_reread_at = Some(run_start))
                 .await?;
@@ -523,59 +602,164 @@ impl StripeStream<'_> {
         Ok(Some(a.max(lo)))
     }
 
-    /// Reads every object created in `[start, end)`.
-    async fn read_window(&self, start: i64, end: i64) -> Result<(), Error> {
-        let mut after: Option<String> = None;
+    /// Reads every object created in each of `windows`, splitting dense
+    /// ones (see [`split_dense`]) so that up to `window_concurrency` pages
+    /// are in flight; the rate limiters pace them. With `checkpoint` (the
+    /// run's start), each finished range is marked done in the cursor once
+    /// its rows are durable.
+    ///
+    /// Depth before breadth: the pieces of open windows go first, and at
+    /// most a quarter of `window_concurrency` windows are open at once. Each
+    /// flush of the writer rewrites every partition it touches, so chains
+    /// spread over few days cost less than as many chains over many months.
+    async fn read_ranges(
+        &self,
+        windows: Vec<(i64, i64)>,
+        checkpoint: Option<i64>,
+    ) -> Result<(), Error> {
+        let cap = self.settings.window_concurrency.max(1);
+        let max_open = (cap / 4).max(1);
+        let mut windows: VecDeque<(usize, (i64, i64))> = windows.into_iter().enumerate().collect();
+        // Ranges still to read, and per open window how many it has left.
+        let mut pieces: VecDeque<Range> = VecDeque::new();
+        let mut open: HashMap<usize, usize> = HashMap::new();
+        let mut running = futures::stream::FuturesUnordered::new();
+        let mut splits = 0u64;
         loop {
-            let mut q = vec![
-                ("limit", PAGE_LIMIT.to_string()),
-                ("created[gte]", start.to_string()),
-                ("created[lt]", end.to_string()),
-            ];
-            for f in self.kind.expand {
-                q.push(("expand[]", format!("data.{f}")));
-            }
-            if let Some(a) = &after {
-                q.push(("starting_after", a.clone()));
-            }
-            let describe = || {
-                format!(
-                    "window [{}, {}) after `{}`",
-                    iso(start),
-                    iso(end),
-                    after.as_deref().unwrap_or("(start)")
-                )
-            };
-            let mut page: ListPage = self
-                .api
-                .get_json(self.kind.path, &q, self.ctx, &describe)
-                .await?;
-            let mut valid = 0;
-            for item in &mut page.data {
-                stamp_version(item, &self.settings.api_version);
-                if (self.kind.land)(item, self.ctx, &self.writer).await? {
-                    valid += 1;
+            while running.len() < cap {
+                if let Some(r) = pieces.pop_front() {
+                    running.push(self.read_page(r));
+                } else if open.len() < max_open
+                    && let Some((w, (lo, hi))) = windows.pop_front()
+                {
+                    open.insert(w, 1);
+                    running.push(self.read_page(Range {
+                        window: w,
+                        lo,
+                        hi,
+                        after: None,
+                    }));
+                } else {
+                    break;
                 }
             }
-            self.ctx.page_done(valid);
-            if !page.has_more || page.data.is_empty() {
-                return Ok(());
-            }
-            let next = page
-                .data
-                .last()
-                .and_then(|v| v.get("id"))
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            let Some(next) = next else {
-                return Err(Error::Protocol {
-                    stream: self.ctx.name.clone(),
-                    cursor: describe(),
-                    reason: "the last record of a page has no `id` to continue from".to_owned(),
-                });
+            let Some(page) = running.next().await else {
+                break;
             };
-            after = Some(next);
+            let Page { mut range, more } = page?;
+            let Some(more) = more else {
+                // The range is read to its end: every object created in
+                // [lo, hi) has been sent to the writer, ahead of this.
+                if let Some(left) = open.get_mut(&range.window) {
+                    *left -= 1;
+                    if *left == 0 {
+                        open.remove(&range.window);
+                    }
+                }
+                if let Some(run_start) = checkpoint {
+                    let (s, e) = (range.lo, range.hi);
+                    self.writer
+                        .checkpoint(move |c: &mut StripeCursor| {
+                            c.mark_done(s, e);
+                            // A first backfill is also a full re-read, and the
+                            // events from its start on are what the next run reads.
+                            c.events_since.get_or_insert(run_start);
+                            c.last_reread_at.get_or_insert(run_start);
+                        })
+                        .await?;
+                }
+                continue;
+            };
+            // Room for more chains than are running or waiting: split what
+            // this one still has to read, if it is dense enough to pay.
+            let free = cap.saturating_sub(running.len() + pieces.len() + 1);
+            if free > 0
+                && let (Some(last), Some(newest)) = (more.last_created, more.newest_created)
+            {
+                let (cut, children) = split_dense(range.lo, last, newest, more.count, free);
+                if !children.is_empty() {
+                    splits += 1;
+                    range.lo = cut;
+                    *open.entry(range.window).or_default() += children.len();
+                    pieces.extend(children.into_iter().map(|(lo, hi)| Range {
+                        window: range.window,
+                        lo,
+                        hi,
+                        after: None,
+                    }));
+                }
+            }
+            range.after = Some(more.last_id);
+            // The continuing chain first: it is the oldest work.
+            pieces.push_front(range);
         }
+        if splits > 0 {
+            self.ctx
+                .note(&format!("dense created ranges split {splits} time(s)"));
+        }
+        Ok(())
+    }
+
+    /// Reads one page of `range` and lands it.
+    async fn read_page(&self, range: Range) -> Result<Page, Error> {
+        let mut q = vec![
+            ("limit", PAGE_LIMIT.to_string()),
+            ("created[gte]", range.lo.to_string()),
+            ("created[lt]", range.hi.to_string()),
+        ];
+        for f in self.kind.expand {
+            q.push(("expand[]", format!("data.{f}")));
+        }
+        if let Some(a) = &range.after {
+            q.push(("starting_after", a.clone()));
+        }
+        let describe = || {
+            format!(
+                "window [{}, {}) after `{}`",
+                iso(range.lo),
+                iso(range.hi),
+                range.after.as_deref().unwrap_or("(start)")
+            )
+        };
+        let mut page: ListPage = self
+            .api
+            .get_json(self.kind.path, &q, self.ctx, &describe)
+            .await?;
+        let mut valid = 0;
+        for item in &mut page.data {
+            stamp_version(item, &self.settings.api_version);
+            if (self.kind.land)(item, self.ctx, &self.writer).await? {
+                valid += 1;
+            }
+        }
+        self.ctx.page_done(valid);
+        if !page.has_more || page.data.is_empty() {
+            return Ok(Page { range, more: None });
+        }
+        let created = |v: Option<&Value>| v.and_then(|v| v.get("created")).and_then(Value::as_i64);
+        let last_id = page
+            .data
+            .last()
+            .and_then(|v| v.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let Some(last_id) = last_id else {
+            return Err(Error::Protocol {
+                stream: self.ctx.name.clone(),
+                cursor: describe(),
+                reason: "the last record of a page has no `id` to continue from".to_owned(),
+            });
+        };
+        let more = More {
+            last_id,
+            last_created: created(page.data.last()),
+            newest_created: created(page.data.first()),
+            count: page.data.len(),
+        };
+        Ok(Page {
+            range,
+            more: Some(more),
+        })
     }
 
     /// Lands the changes of events created at or after `since`: for each
@@ -772,7 +956,7 @@ mod tests {
         };
         c.mark_done(20, 30);
         assert_eq!(c.backfilled_until, Some(0));
-        assert!(c.window_done(20, 30));
+        assert!(c.gaps(20, 30).is_empty());
         c.mark_done(0, 10);
         assert_eq!(c.backfilled_until, Some(10));
         c.mark_done(10, 20);
@@ -781,6 +965,56 @@ mod tests {
         // An overlapping re-read window that starts before the cursor.
         c.mark_done(25, 40);
         assert_eq!(c.backfilled_until, Some(40));
+    }
+
+    #[test]
+    fn gaps_leave_out_what_an_interrupted_split_finished() {
+        let mut c = StripeCursor {
+            since: Some(0),
+            ..StripeCursor::default()
+        };
+        c.mark_done(0, 10);
+        // A split window [10, 100): two of its pieces were durable.
+        c.mark_done(40, 60);
+        c.mark_done(80, 90);
+        assert_eq!(c.gaps(10, 100), [(10, 40), (60, 80), (90, 100)]);
+        assert_eq!(c.gaps(50, 85), [(60, 80)]);
+        assert!(c.gaps(0, 10).is_empty());
+        assert_eq!(c.gaps(100, 200), [(100, 200)]);
+        // Finishing the gaps moves the cursor over the whole window.
+        for (s, e) in c.gaps(10, 100) {
+            c.mark_done(s, e);
+        }
+        assert_eq!(c.backfilled_until, Some(100));
+        assert!(c.done_ahead.is_empty());
+    }
+
+    #[test]
+    fn only_dense_rests_are_split() {
+        // A page of 100 spanning one second, 10,000 seconds left: about a
+        // million objects, cut into free + 1 equal pieces.
+        let (cut, pieces) = split_dense(0, 9_999, 9_999, 100, 3);
+        assert_eq!(pieces, [(0, 2_500), (2_500, 5_000), (5_000, 7_500)]);
+        assert_eq!(cut, 7_500);
+        // A page of 100 spanning 1,000 seconds with 1,000 left: one page
+        // more, not worth a split.
+        assert_eq!(split_dense(0, 999, 1_999, 100, 8), (0, Vec::new()));
+        // One object a second: enough left for two pieces of
+        // MIN_PIECE_PAGES, not for nine.
+        let pages = 2 * MIN_PIECE_PAGES as i64;
+        let last = pages * 100 - 1;
+        let (cut, pieces) = split_dense(0, last, last + 99, 100, 8);
+        assert_eq!((cut, pieces.len()), (pages * 50, 1));
+        // Everything left shares one second: nothing to cut.
+        assert_eq!(split_dense(5, 5, 5, 100, 8), (5, Vec::new()));
+        // No free capacity, no split.
+        assert_eq!(split_dense(0, 9_999, 9_999, 100, 0), (0, Vec::new()));
+        // The pieces and the rest tile [lo, last] with no gap or overlap.
+        let (cut, pieces) = split_dense(17, 1_000_016, 1_000_016, 100, 7);
+        assert_eq!(pieces.first().map(|p| p.0), Some(17));
+        assert!(pieces.windows(2).all(|w| w[0].1 == w[1].0));
+        assert_eq!(pieces.last().map(|p| p.1), Some(cut));
+        assert!(cut <= 1_000_016);
     }
 
     #[test]

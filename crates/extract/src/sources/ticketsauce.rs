@@ -6,7 +6,9 @@
 //! - **orders**: per event, `GET /orders/{event}` paged by `per_page` 500
 //!   with `modified_after` on incremental runs; each order's details
 //!   (`GET /order/{id}`) fetched concurrently under one bound for the
-//!   stream. Events finished in an interrupted run are remembered, so the
+//!   stream, the next pages read while the details of the last are in
+//!   flight, so a dense event (one on-sale day's 50,000 orders) is paced by
+//!   the rate and the detail bound, never by its chain of pages. Events finished in an interrupted run are remembered, so the
 //!   rerun skips them; the cursor moves to the run's start time (less the
 //!   overlap next time) only when every event is done, because a maximum of
 //!   `modified` seen across events could skip an order modified mid-run.
@@ -65,6 +67,9 @@ impl Default for TicketsauceSettings {
         }
     }
 }
+
+/// Pages of order ids read ahead of their details, per event.
+pub const PAGES_AHEAD: usize = 2;
 
 /// Format of `modified_after`.
 const QUERY_TIME: &str = "%Y-%m-%d %H:%M:%S";
@@ -278,59 +283,41 @@ impl TicketsauceStream<'_, OrdersCursor> {
             .await
     }
 
+    /// Reads the orders of one event: its pages in order, one chain, and
+    /// the details of every page under the stream's detail bound. The pages
+    /// are read ahead of the details (up to [`PAGES_AHEAD`] waiting), so a
+    /// dense event (tens of thousands of orders) keeps the details, and so
+    /// the pace, busy across page boundaries instead of draining them at the
+    /// end of every page. One chain is enough: a page of 500 ids feeds 500
+    /// detail requests. And it stays in page order on purpose: pages are
+    /// offsets into a list sorted by id, where an order that starts to
+    /// match mid-run only pushes later pages along (read twice, merged by
+    /// id); pages read out of order could skip one instead.
     async fn event_orders(
         &self,
         event: &EventInfo,
         modified_after: Option<DateTime<Utc>>,
         details: &Semaphore,
     ) -> Result<(), Error> {
-        let path = format!("orders/{}", event.id);
-        let per_page = self.settings.per_page.max(1);
-        let mut page = 1u32;
-        loop {
-            let mut q = vec![
-                ("page", page.to_string()),
-                ("per_page", per_page.to_string()),
-            ];
-            if let Some(m) = modified_after {
-                q.push(("modified_after", m.format(QUERY_TIME).to_string()));
-            }
-            let describe = || {
-                format!(
-                    "event `{}` orders page {page}{}",
-                    event.id,
-                    modified_after.map_or(String::new(), |m| format!(
-                        " modified after {}",
-                        m.format(QUERY_TIME)
-                    ))
-                )
-            };
-            let v: Value = self.api.get_json(&path, &q, self.ctx, &describe).await?;
-            let summaries = as_list(v);
-            let n = summaries.len();
-            let mut ids = Vec::with_capacity(n);
-            for s in &summaries {
-                let s = unwrap_entity(s, "Order");
-                match s.get("id").and_then(|v| match v {
-                    Value::String(s) => Some(s.clone()),
-                    Value::Number(n) => Some(n.to_string()),
-                    _ => None,
-                }) {
-                    Some(id) => ids.push(id),
-                    None => {
-                        quarantine_raw(
-                            TICKETSAUCE,
-                            &s,
-                            "order summary without `id`",
-                            self.ctx,
-                            &self.writer,
-                        )
-                        .await?;
-                    }
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<String>>(PAGES_AHEAD);
+        let pages = async move {
+            let mut page = 1u32;
+            loop {
+                let (ids, full) = self.order_ids(event, modified_after, page).await?;
+                if tx.send(ids).await.is_err() {
+                    // The details side failed; its error is the one to report.
+                    return Ok(());
                 }
+                if !full {
+                    return Ok::<(), Error>(());
+                }
+                page += 1;
             }
-            drop(summaries);
-            let mut fetched = futures::stream::iter(ids)
+        };
+        let ids =
+            futures::stream::poll_fn(move |cx| rx.poll_recv(cx)).flat_map(futures::stream::iter);
+        let landed = async {
+            let mut fetched = ids
                 .map(|id| async move {
                     // The permit bounds details in flight across all events.
                     let _permit = details.acquire().await.ok();
@@ -340,17 +327,74 @@ impl TicketsauceStream<'_, OrdersCursor> {
                         .await
                 })
                 .buffer_unordered(self.settings.detail_concurrency.max(1));
+            let mut landed = 0u64;
             while let Some(detail) = fetched.next().await {
                 if self.land_detail(detail?, event).await? {
                     self.ctx.records_done(1);
                 }
+                landed += 1;
+                if landed.is_multiple_of(u64::from(self.settings.per_page.max(1))) {
+                    self.ctx.page_done(0);
+                }
             }
-            self.ctx.page_done(0);
-            if n < per_page as usize {
-                return Ok(());
-            }
-            page += 1;
+            Ok::<(), Error>(())
+        };
+        futures::future::try_join(pages, landed).await?;
+        Ok(())
+    }
+
+    /// The order ids of one page, and whether the page was full (so another
+    /// may follow). Summaries without an id go to quarantine.
+    async fn order_ids(
+        &self,
+        event: &EventInfo,
+        modified_after: Option<DateTime<Utc>>,
+        page: u32,
+    ) -> Result<(Vec<String>, bool), Error> {
+        let path = format!("orders/{}", event.id);
+        let per_page = self.settings.per_page.max(1);
+        let mut q = vec![
+            ("page", page.to_string()),
+            ("per_page", per_page.to_string()),
+        ];
+        if let Some(m) = modified_after {
+            q.push(("modified_after", m.format(QUERY_TIME).to_string()));
         }
+        let describe = || {
+            format!(
+                "event `{}` orders page {page}{}",
+                event.id,
+                modified_after.map_or(String::new(), |m| format!(
+                    " modified after {}",
+                    m.format(QUERY_TIME)
+                ))
+            )
+        };
+        let v: Value = self.api.get_json(&path, &q, self.ctx, &describe).await?;
+        let summaries = as_list(v);
+        let full = summaries.len() >= per_page as usize;
+        let mut ids = Vec::with_capacity(summaries.len());
+        for s in &summaries {
+            let s = unwrap_entity(s, "Order");
+            match s.get("id").and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }) {
+                Some(id) => ids.push(id),
+                None => {
+                    quarantine_raw(
+                        TICKETSAUCE,
+                        &s,
+                        "order summary without `id`",
+                        self.ctx,
+                        &self.writer,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok((ids, full))
     }
 
     /// Lands one order detail: the order, its tickets, their ticket types.
