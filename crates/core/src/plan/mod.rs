@@ -371,6 +371,10 @@ pub async fn plan(
                 .collect();
             c.action = Action::Replace;
             c.old_id = Some(rs.id.clone());
+            // Live was read at the new identity, where nothing of this
+            // resource is yet: that says nothing about whether the old one
+            // was changed outside twh, so it is not drift.
+            c.drifted = false;
             c.reason = Some(if fields.is_empty() {
                 format!(
                     "its identity changed from `{}` to `{}`",
@@ -378,7 +382,7 @@ pub async fn plan(
                 )
             } else {
                 format!(
-                    "{} changed from `{}` to `{}`: AWS cannot rename a {} in place, so it is replaced",
+                    "{} changed from `{}` to `{}`: AWS cannot rename an existing {} in place, so it is replaced",
                     fields
                         .iter()
                         .map(|f| format!("`{f}`"))
