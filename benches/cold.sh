@@ -6,6 +6,7 @@
 #
 #   bash benches/cold.sh            # demo, then .ci/run, then .ci/run alone from cold
 #   COLD_STEPS=demo,ci bash benches/cold.sh
+#   COLD_KEEP=1 bash benches/cold.sh   # keep the clones and targets
 #
 # A RUSTC_WRAPPER logs every rustc invocation (crate name, and whether it
 # emits code or only metadata, as clippy does) and then runs rustc unchanged.
@@ -15,7 +16,13 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 steps="${COLD_STEPS:-demo,ci,ci-alone}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/twh-cold.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# COLD_KEEP=1 keeps the clones and their warm target directories (printed at
+# the end), so the machine time spent building them is not thrown away.
+if [ "${COLD_KEEP:-}" = 1 ]; then
+    trap 'echo "kept $work"' EXIT
+else
+    trap 'rm -rf "$work"' EXIT
+fi
 
 cat >"$work/rustc-wrapper" <<'WRAP'
 #!/bin/sh
