@@ -24,8 +24,11 @@ else
     trap 'rm -rf "$work"' EXIT
 fi
 
+# bash, not sh: Debian's sh (dash) drops environment variables whose names
+# are not shell identifiers, such as CARGO_BIN_EXE_twh-extract, so rustc
+# would not see them and the integration tests would not compile.
 cat >"$work/rustc-wrapper" <<'WRAP'
-#!/bin/sh
+#!/usr/bin/env bash
 # $1 is rustc; log `<crate-name> <build|check>` for real compilations.
 name=""; mode="build"; prev=""
 for a in "$@"; do
