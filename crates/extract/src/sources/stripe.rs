@@ -352,6 +352,27 @@ pub fn windows(lower: i64, upper: i64, width: i64) -> Vec<(i64, i64)> {
     out
 }
 
+/// The created ranges phase 1 reads over `[lower, upper)`, on the window
+/// grid. Windows that lie wholly below `backfilled_until` are the late margin
+/// and are read again whole, on purpose; a window that an interrupted run had
+/// split and partly finished ahead of the cursor is read only where it is not
+/// done. (Leaving out every window below the cursor as done skipped the
+/// margin whenever it was a window of its own: a run in the same second as
+/// the last one, or the last run ending less than the margin after midnight
+/// UTC. The object listed late was then never read.)
+pub fn created_ranges(cur: &StripeCursor, lower: i64, upper: i64, width: i64) -> Vec<(i64, i64)> {
+    windows(lower, upper, width)
+        .into_iter()
+        .flat_map(|(s, e)| {
+            if cur.backfilled_until.is_some_and(|u| e <= u) {
+                vec![(s, e)]
+            } else {
+                cur.gaps(s, e)
+            }
+        })
+        .collect()
+}
+
 /// What is left to read of a created window: objects created in
 /// `[lo, hi)`, after the object `after` when set (Stripe lists newest
 /// first, so `after` is the oldest object read so far).
@@ -499,12 +520,7 @@ impl StripeStream<'_> {
                 lower = first;
             }
         }
-        // What is left of each window: a window that an interrupted run
-        // had split and partly finished is read only where it is not done.
-        let todo: Vec<(i64, i64)> = windows(lower, run_start, width)
-            .into_iter()
-            .flat_map(|(s, e)| cur.gaps(s, e))
-            .collect();
+        let todo = created_ranges(&cur, lower, run_start, width);
         if !todo.is_empty() {
             self.ctx.note(&format!(
                 "{} created windows from {} to {}",
@@ -965,6 +981,40 @@ mod tests {
         // An overlapping re-read window that starts before the cursor.
         c.mark_done(25, 40);
         assert_eq!(c.backfilled_until, Some(40));
+    }
+
+    #[test]
+    fn the_late_margin_is_read_again_even_as_a_window_of_its_own() {
+        let day = 86_400;
+        let done = |until| StripeCursor {
+            since: Some(0),
+            backfilled_until: Some(until),
+            ..StripeCursor::default()
+        };
+        // The next run in the same second: the margin is all there is.
+        let at = 10 * day + 3_600;
+        assert_eq!(
+            created_ranges(&done(at), at - 600, at, day),
+            [(at - 600, at)]
+        );
+        // The last run ended 5 minutes after midnight: the margin's part
+        // before midnight is a window of its own, below the cursor.
+        let at = 10 * day + 300;
+        assert_eq!(
+            created_ranges(&done(at), at - 600, at + 7_200, day),
+            [(at - 600, 10 * day), (10 * day, at + 7_200)]
+        );
+        // Ranges finished ahead of the cursor are still left out.
+        let mut c = done(at);
+        c.done_ahead.insert(at + 60, at + 120);
+        assert_eq!(
+            created_ranges(&c, at - 600, at + 7_200, day),
+            [
+                (at - 600, 10 * day),
+                (10 * day, at + 60),
+                (at + 120, at + 7_200)
+            ]
+        );
     }
 
     #[test]
